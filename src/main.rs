@@ -1,1 +1,61 @@
-fn main() {}
+//! `tripline`: the command-line interface. Thin on purpose: each subcommand turns its
+//! arguments into the library's configuration and calls the `tripline-ingest` /
+//! `tripline-detect` crates; this file maps failures to exit codes (0 success,
+//! 2 bad usage, 1 any other failure).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Runtime anomaly detection for serverless workloads: AWS Lambda and CloudTrail logs
+/// into an Arrow/Parquet lake, queried with SQL.
+#[derive(Parser, Debug)]
+#[command(name = "tripline", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the embedded demo scenario end to end (ingest a sample, then query it).
+    Demo(cmd::demo::DemoArgs),
+    /// Ingest CloudTrail and Lambda logs (files, directories, `-` for stdin) into a lake.
+    Ingest(cmd::ingest::IngestArgs),
+    /// Run read-only SQL over the lake (no SQL: an interactive shell).
+    Query(cmd::query::QueryArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TRIPLINE_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let result = match cli.command {
+        Command::Demo(a) => cmd::demo::run(a),
+        Command::Ingest(a) => cmd::ingest::run(a),
+        Command::Query(a) => cmd::query::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<cmd::UsageError>().is_some() {
+                eprintln!("tripline: {e}");
+                return ExitCode::from(2);
+            }
+            // A closed pipe (`tripline query … | head`) is not a failure.
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            eprintln!("tripline: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

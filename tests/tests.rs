@@ -1,1 +1,17 @@
+//! The one integration-test binary: end-to-end tests of the `tripline` CLI on fixtures
+//! this team wrote (`tests/fixtures/`), with real components (the real lake on disk,
+//! DuckDB as an independent reader).
+//!
+//! - `util`: helpers (the binary under test, fixture paths, reading the lake).
+//! - `ingest`: every input form, the conservation law, quarantine, idempotence,
+//!   crash safety, stdin, gzip damage.
+//! - `lake_readers`: the lake read by DuckDB, an engine that is not ours.
+//! - `query`: `tripline query` formats and read-only enforcement.
+//! - `demo`: `tripline demo` runs end to end.
 
+mod util;
+
+mod demo;
+mod ingest;
+mod lake_readers;
+mod query;

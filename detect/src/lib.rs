@@ -1,1 +1,23 @@
+//! Tripline detect: SQL over the lake, and (in later modules) the rule engine,
+//! baselines, scoring and alerts.
+//!
+//! # Layout
+//!
+//! - [`lake`]: [`LakeSession`], a read-only DataFusion session over the
+//!   hive-partitioned Parquet lake (`table=<name>/date=YYYY-MM-DD/*.parquet`): one SQL
+//!   table per `table=` directory, a `date` partition column that prunes, the JSON
+//!   functions (`json_get_str`, `->`, `->>`), a memory limit with spilling
+//!   ([`LakeOptions`]), and a two-layer check that refuses any statement that would
+//!   write.
+//! - [`output`]: query results written as `table`, `csv` or `json`
+//!   ([`OutputFormat`], [`write_result`]), times in UTC RFC 3339.
+//! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
+//!   the lake (with its path), the query's execution, or writing the output.
 
+pub mod error;
+pub mod lake;
+pub mod output;
+
+pub use error::DetectError;
+pub use lake::{LakeOptions, LakeSession, QueryResult, ReadOnlyStatement};
+pub use output::{write_batches, write_result, OutputFormat};

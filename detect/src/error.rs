@@ -1,0 +1,252 @@
+//! [`DetectError`]: what went wrong in `tripline-detect`, and whose fault it was.
+//!
+//! The variants encode blame so that the CLI can word its message (and pick its exit
+//! code) without parsing strings:
+//!
+//! - the user's SQL: [`DetectError::ReadOnly`] (a statement that would write) and
+//!   [`DetectError::Plan`] (a query that does not parse or plan, e.g. an unknown
+//!   column);
+//! - the lake: [`DetectError::Lake`] (missing, not a lake, unreadable, a corrupt file)
+//!   always names the path;
+//! - running the query: [`DetectError::MemoryLimit`] and [`DetectError::Execution`];
+//! - writing the results: [`DetectError::Output`];
+//! - a bug or an impossible state: [`DetectError::Internal`].
+//!
+//! DataFusion errors are boxed to keep the enum small (see the `size_of` test).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use datafusion::error::DataFusionError;
+
+/// The statements the read-only query engine accepts, for error messages.
+pub const ALLOWED_STATEMENTS: &str = "SELECT, WITH, VALUES, EXPLAIN, SHOW and DESCRIBE";
+
+/// An error of the query engine over the lake.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    /// The statement would write (`COPY`, `CREATE …`, `INSERT`, `DROP`, `SET`, …): the
+    /// lake is read-only. Blame: the user's SQL.
+    #[error(
+        "{statement} is not allowed: the lake is read-only \
+         (allowed: {ALLOWED_STATEMENTS})"
+    )]
+    ReadOnly {
+        /// The kind of statement refused, e.g. `COPY` or `CREATE EXTERNAL TABLE`.
+        statement: String,
+    },
+
+    /// The SQL does not parse or plan (syntax error, unknown table or column, wrong
+    /// types). Blame: the user's SQL.
+    #[error("invalid query: {}", strip(.0))]
+    Plan(#[source] Box<DataFusionError>),
+
+    /// The lake is missing, is not a lake, or holds data that cannot be read. Blame:
+    /// the lake at `path`.
+    #[error("lake {}: {reason}", .path.display())]
+    Lake {
+        /// The directory or file at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// The query needed more memory than the configured limit allows, even spilling.
+    #[error(
+        "query needs more memory than the limit of {} allows \
+         (raise it with --memory-limit): {}",
+        ByteSize(*.limit),
+        strip(.source)
+    )]
+    MemoryLimit {
+        /// The memory limit in bytes.
+        limit: usize,
+        /// DataFusion's report, naming the largest consumers.
+        #[source]
+        source: Box<DataFusionError>,
+    },
+
+    /// The query planned but failed while running.
+    #[error("query failed: {}", strip(.0))]
+    Execution(#[source] Box<DataFusionError>),
+
+    /// Results could not be written (closed pipe, full disk, unsupported type).
+    #[error("writing query results: {0}")]
+    Output(#[source] std::io::Error),
+
+    /// A bug: a state the engine should never reach.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DetectError {
+    /// True when the user's SQL is at fault ([`Self::ReadOnly`], [`Self::Plan`]), as
+    /// opposed to the lake, the machine or a bug.
+    pub fn is_user_error(&self) -> bool {
+        matches!(self, DetectError::ReadOnly { .. } | DetectError::Plan(_))
+    }
+
+    /// True when writing results failed because the reader went away (e.g. `| head`),
+    /// which a CLI should treat as a normal end.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, DetectError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// A [`Self::Lake`] error without an underlying error.
+    pub(crate) fn lake(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        DetectError::Lake {
+            path: path.into(),
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// Classifies a DataFusion error raised while parsing and planning.
+    ///
+    /// Errors reading files (Parquet, I/O, object store) blame the lake at `lake`;
+    /// everything else blames the SQL.
+    pub(crate) fn from_planning(err: DataFusionError, lake: &std::path::Path) -> Self {
+        if reads_data(&err) {
+            return lake_read_error(err, lake);
+        }
+        DetectError::Plan(Box::new(err))
+    }
+
+    /// Classifies a DataFusion error raised while running a query.
+    pub(crate) fn from_execution(
+        err: DataFusionError,
+        lake: &std::path::Path,
+        memory_limit: usize,
+    ) -> Self {
+        match err.find_root() {
+            DataFusionError::ResourcesExhausted(_) => DetectError::MemoryLimit {
+                limit: memory_limit,
+                source: Box::new(err),
+            },
+            _ if reads_data(&err) => lake_read_error(err, lake),
+            // Planning errors can surface at execution (e.g. a type only known once
+            // the data is read); they still blame the SQL.
+            DataFusionError::Plan(_)
+            | DataFusionError::SchemaError(..)
+            | DataFusionError::SQL(..)
+            | DataFusionError::NotImplemented(_) => DetectError::Plan(Box::new(err)),
+            _ => DetectError::Execution(Box::new(err)),
+        }
+    }
+}
+
+impl From<arrow::error::ArrowError> for DetectError {
+    /// Arrow errors reach us only while writing results.
+    fn from(err: arrow::error::ArrowError) -> Self {
+        match err {
+            arrow::error::ArrowError::IoError(_, io) => DetectError::Output(io),
+            other => DetectError::Output(std::io::Error::other(other)),
+        }
+    }
+}
+
+impl From<std::io::Error> for DetectError {
+    /// I/O errors reach us only while writing results.
+    fn from(err: std::io::Error) -> Self {
+        DetectError::Output(err)
+    }
+}
+
+/// True when the root cause is reading data: a Parquet, I/O or object store error.
+fn reads_data(err: &DataFusionError) -> bool {
+    match err.find_root() {
+        DataFusionError::ParquetError(_)
+        | DataFusionError::ObjectStore(_)
+        | DataFusionError::IoError(_) => true,
+        DataFusionError::ArrowError(arrow, _) => matches!(
+            **arrow,
+            arrow::error::ArrowError::ParquetError(_) | arrow::error::ArrowError::IoError(..)
+        ),
+        _ => false,
+    }
+}
+
+fn lake_read_error(err: DataFusionError, lake: &std::path::Path) -> DetectError {
+    DetectError::Lake {
+        path: lake.to_path_buf(),
+        reason: format!("reading the data failed: {}", strip(&err)),
+        source: Some(Box::new(err)),
+    }
+}
+
+/// The message of a DataFusion error without its backtrace.
+fn strip(err: &DataFusionError) -> String {
+    err.strip_backtrace()
+}
+
+/// A byte count printed with a binary unit, e.g. `1 GiB` or `512 MiB`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub usize);
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+        let mut value = self.0;
+        let mut unit = 0;
+        while unit + 1 < UNITS.len() && value >= 1024 && value % 1024 == 0 {
+            value /= 1024;
+            unit += 1;
+        }
+        write!(f, "{value} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_stays_small() {
+        // Errors travel through every `Result` of the crate: keep them a few words.
+        assert!(std::mem::size_of::<DetectError>() <= 64);
+    }
+
+    #[test]
+    fn read_only_message_says_what_is_allowed() {
+        let err = DetectError::ReadOnly {
+            statement: "COPY".into(),
+        };
+        insta::assert_snapshot!(err, @"COPY is not allowed: the lake is read-only (allowed: SELECT, WITH, VALUES, EXPLAIN, SHOW and DESCRIBE)");
+        assert!(err.is_user_error());
+    }
+
+    #[test]
+    fn memory_errors_name_the_limit() {
+        let err = DetectError::from_execution(
+            DataFusionError::ResourcesExhausted("sort needs 3 GiB".into()),
+            std::path::Path::new("/lake"),
+            1 << 30,
+        );
+        assert!(matches!(err, DetectError::MemoryLimit { .. }));
+        assert!(err.to_string().contains("1 GiB"), "{err}");
+    }
+
+    #[test]
+    fn io_errors_while_reading_blame_the_lake() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let err = DetectError::from_execution(
+            DataFusionError::IoError(io).context("scanning"),
+            std::path::Path::new("/lake"),
+            1 << 30,
+        );
+        assert!(
+            matches!(&err, DetectError::Lake { path, .. } if path == std::path::Path::new("/lake")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn byte_sizes_use_binary_units() {
+        assert_eq!(ByteSize(1 << 30).to_string(), "1 GiB");
+        assert_eq!(ByteSize(1536 << 20).to_string(), "1536 MiB");
+        assert_eq!(ByteSize(1000).to_string(), "1000 B");
+    }
+}

@@ -1,0 +1,314 @@
+//! An ingest run: every source split, parsed and written to the lake, in parallel
+//! across sources (one worker per core), with bounded batches so memory does not grow
+//! with the input.
+//!
+//! Each worker takes the next source, streams it through the [`Splitter`], appends rows
+//! to its builders, and hands a builder to the source's Parquet files whenever it holds
+//! `batch_rows` rows or `batch_bytes` bytes. When the source ends, its files are moved
+//! into the lake and the manifest records it — unless the manifest already holds a
+//! source with the same content, in which case everything written is discarded.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::{IngestError, RecordError};
+use crate::lake::{self, Manifest, ManifestEntry, SourceWriter};
+use crate::parse::{self, Sink};
+use crate::position::{Context, Position};
+use crate::quarantine::QuarantineWriter;
+use crate::source::{self, Kind, SourceId, Splitter};
+use crate::table::{Table, TableBuilder, Tables};
+
+/// How to run an ingest.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// Files, directories, or `-` for stdin.
+    pub inputs: Vec<PathBuf>,
+    /// The lake directory (created if missing).
+    pub lake: PathBuf,
+    /// Where quarantined records go (default `<lake>/_quarantine`).
+    pub quarantine: Option<PathBuf>,
+    /// Worker threads (default: the number of cores).
+    pub threads: usize,
+    /// Rows per batch handed to the Parquet writer.
+    pub batch_rows: usize,
+    /// Bytes per batch (whichever limit is reached first).
+    pub batch_bytes: usize,
+    /// Largest record accepted, in bytes; larger ones are quarantined.
+    pub max_record: usize,
+}
+
+impl IngestConfig {
+    /// Defaults for `inputs` into `lake`.
+    pub fn new(inputs: Vec<PathBuf>, lake: PathBuf) -> Self {
+        IngestConfig {
+            inputs,
+            lake,
+            quarantine: None,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            batch_rows: 16 * 1024,
+            batch_bytes: 16 << 20,
+            max_record: 16 << 20,
+        }
+    }
+}
+
+/// Live counters, readable while a run is in progress (for progress bars).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Raw bytes read.
+    pub bytes: Arc<AtomicU64>,
+    /// Records read.
+    pub records: AtomicU64,
+    /// Sources finished.
+    pub sources_done: AtomicU64,
+    /// Sources in the run.
+    pub sources_total: AtomicU64,
+}
+
+/// What a run did. `records_in = Σ records_stored + records_quarantined +
+/// records_skipped` always holds.
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    /// Records read from the sources ingested in this run.
+    pub records_in: u64,
+    /// Records stored, per table.
+    pub records_stored: BTreeMap<String, u64>,
+    /// Rows written, per table (an SQS event of 10 messages is one record, 10 rows).
+    pub rows_written: BTreeMap<String, u64>,
+    /// Records quarantined.
+    pub records_quarantined: u64,
+    /// Records quarantined, per kind of reason.
+    pub quarantined_by_kind: BTreeMap<String, u64>,
+    /// Records that carry no event by design (control messages, digests), per reason.
+    pub records_skipped: BTreeMap<String, u64>,
+    /// Sources read and stored in this run.
+    pub sources_ingested: u64,
+    /// Sources skipped because the lake already holds them.
+    pub sources_already_in_lake: u64,
+    /// Sources whose stream ended early (truncated gzip, read error), with the error;
+    /// the records before the damage were kept.
+    pub damaged_sources: Vec<String>,
+    /// Parquet files written.
+    pub files_written: u64,
+    /// Raw bytes read.
+    pub bytes_read: u64,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Where quarantined records were written.
+    pub quarantine_dir: String,
+}
+
+impl Summary {
+    /// Total records stored across tables.
+    pub fn stored_total(&self) -> u64 {
+        self.records_stored.values().sum()
+    }
+
+    fn merge(&mut self, o: Summary) {
+        self.records_in += o.records_in;
+        for (k, v) in o.records_stored {
+            *self.records_stored.entry(k).or_default() += v;
+        }
+        for (k, v) in o.rows_written {
+            *self.rows_written.entry(k).or_default() += v;
+        }
+        self.records_quarantined += o.records_quarantined;
+        for (k, v) in o.quarantined_by_kind {
+            *self.quarantined_by_kind.entry(k).or_default() += v;
+        }
+        for (k, v) in o.records_skipped {
+            *self.records_skipped.entry(k).or_default() += v;
+        }
+        self.sources_ingested += o.sources_ingested;
+        self.sources_already_in_lake += o.sources_already_in_lake;
+        self.damaged_sources.extend(o.damaged_sources);
+        self.files_written += o.files_written;
+    }
+}
+
+/// Runs an ingest. Fails only on an unreadable input path or an unwritable lake; bad
+/// records are quarantined and counted.
+pub fn ingest(cfg: &IngestConfig, progress: &Progress) -> Result<Summary, IngestError> {
+    let started = Instant::now();
+    std::fs::create_dir_all(&cfg.lake).map_err(|source| IngestError::Lake { path: cfg.lake.clone(), source })?;
+    let sources = source::expand(&cfg.inputs, Some(&cfg.lake))?;
+    progress.sources_total.store(sources.len() as u64, Ordering::Relaxed);
+    let manifest = Mutex::new(Manifest::load(&cfg.lake)?);
+    let next = AtomicUsize::new(0);
+    let quarantine = cfg.quarantine.clone().unwrap_or_else(|| lake::default_quarantine(&cfg.lake));
+    let threads = cfg.threads.max(1).min(sources.len().max(1));
+    let results: Vec<Result<Summary, IngestError>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut total = Summary::default();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(src) = sources.get(i) else { break };
+                        let one = ingest_source(cfg, src, &manifest, &quarantine, progress)?;
+                        progress.sources_done.fetch_add(1, Ordering::Relaxed);
+                        total.merge(one);
+                    }
+                    Ok(total)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut summary = Summary::default();
+    for r in results {
+        summary.merge(r?);
+    }
+    summary.bytes_read = progress.bytes.load(Ordering::Relaxed);
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.quarantine_dir = quarantine.display().to_string();
+    summary.damaged_sources.sort();
+    // Best effort: the staging directory is empty unless another run is in progress.
+    let _ = std::fs::remove_dir(lake::staging_dir(&cfg.lake));
+    Ok(summary)
+}
+
+/// The sink of one source: builders, files, quarantine and counts.
+struct SourceSink<'a> {
+    cfg: &'a IngestConfig,
+    tables: Tables,
+    writer: SourceWriter,
+    quarantine: QuarantineWriter,
+    summary: Summary,
+    error: Option<IngestError>,
+}
+
+impl SourceSink<'_> {
+    fn flush(&mut self, table: Table, force: bool) {
+        let b = self.tables.get_mut(table);
+        if b.is_empty() || (!force && b.len() < self.cfg.batch_rows && b.bytes() < self.cfg.batch_bytes) {
+            return;
+        }
+        let batch = b.finish();
+        *self.summary.rows_written.entry(table.name().into()).or_default() += batch.num_rows() as u64;
+        if let Err(e) = self.writer.write(table, batch) {
+            self.error.get_or_insert(e);
+        }
+    }
+}
+
+impl Sink for SourceSink<'_> {
+    fn tables(&mut self) -> &mut Tables {
+        &mut self.tables
+    }
+
+    fn stored(&mut self, table: Table) {
+        self.summary.records_in += 1;
+        *self.summary.records_stored.entry(table.name().into()).or_default() += 1;
+        for t in Table::ALL {
+            self.flush(t, false);
+        }
+    }
+
+    fn quarantined(&mut self, pos: &Position, raw: &[u8], reason: &RecordError) {
+        self.summary.records_in += 1;
+        self.summary.records_quarantined += 1;
+        *self.summary.quarantined_by_kind.entry(reason.kind().into()).or_default() += 1;
+        if let Err(e) = self.quarantine.write(pos, raw, reason) {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    fn skipped(&mut self, reason: &'static str) {
+        self.summary.records_in += 1;
+        *self.summary.records_skipped.entry(reason.into()).or_default() += 1;
+    }
+}
+
+fn unique() -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_nanos();
+    format!("{}-{t}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+fn ingest_source(
+    cfg: &IngestConfig,
+    src: &SourceId,
+    manifest: &Mutex<Manifest>,
+    quarantine_dir: &std::path::Path,
+    progress: &Progress,
+) -> Result<Summary, IngestError> {
+    let name = src.name();
+    if src.path.is_some() && manifest.lock().expect("manifest lock").has_file(&name, src.size, src.mtime_ns) {
+        return Ok(Summary { sources_already_in_lake: 1, ..Default::default() });
+    }
+    let staging = lake::staging_dir(&cfg.lake).join(unique());
+    let mut sink = SourceSink {
+        cfg,
+        tables: Tables::default(),
+        writer: SourceWriter::new(staging.clone()),
+        quarantine: QuarantineWriter::new(staging.join("quarantine.jsonl")),
+        summary: Summary::default(),
+        error: None,
+    };
+    let opened = source::open(src, progress.bytes.clone())?;
+    let source_name: Arc<str> = Arc::from(name.as_str());
+    let ctx = Context::default();
+    let mut splitter = Splitter::new(opened.reader, cfg.max_record);
+    let read = splitter.run(&mut |piece| {
+        progress.records.fetch_add(1, Ordering::Relaxed);
+        let pos = Position { source: source_name.clone(), offset: piece.offset, line: piece.line, index: None };
+        if let Some(problem) = &piece.problem {
+            return sink.quarantined(&pos, piece.bytes, problem);
+        }
+        match piece.kind {
+            Kind::Json => parse::json_record(piece.bytes, &pos, &ctx, &mut sink),
+            Kind::Text => parse::text_record(piece.bytes, &pos, &ctx, &mut sink),
+        }
+    });
+    if let Err(e) = read {
+        let what = if opened.gzip { "gzip stream damaged" } else { "read error" };
+        sink.summary.damaged_sources.push(format!("{name}: {what} at byte {}: {e}", splitter.offset()));
+    }
+    for t in Table::ALL {
+        sink.flush(t, true);
+    }
+    if let Some(e) = sink.error.take() {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    let hash = opened.hash();
+    let SourceSink { writer, quarantine, mut summary, .. } = sink;
+    let files = writer.close()?;
+    let mut manifest = manifest.lock().expect("manifest lock");
+    if manifest.has_hash(&hash) {
+        quarantine.discard();
+        let _ = std::fs::remove_dir_all(&staging);
+        return Ok(Summary { sources_already_in_lake: 1, ..Default::default() });
+    }
+    let paths = lake::writer::commit(&cfg.lake, &hash, &files)?;
+    quarantine.commit(&quarantine_dir.join(format!("{}.jsonl", &hash[..32])))?;
+    let _ = std::fs::remove_dir_all(&staging);
+    summary.files_written = paths.len() as u64;
+    summary.sources_ingested = 1;
+    manifest.record(&ManifestEntry {
+        hash,
+        path: name,
+        size: src.size,
+        mtime_ns: src.mtime_ns,
+        records_in: summary.records_in,
+        records_stored: summary.records_stored.clone(),
+        records_quarantined: summary.records_quarantined,
+        records_skipped: summary.records_skipped.values().sum(),
+        files: paths,
+        ingested_at: chrono::Utc::now().to_rfc3339(),
+    })?;
+    Ok(summary)
+}

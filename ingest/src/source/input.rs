@@ -1,0 +1,142 @@
+//! Listing and opening inputs.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use flate2::bufread::MultiGzDecoder;
+
+use crate::error::IngestError;
+
+/// One input to ingest: a file, or stdin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceId {
+    /// The file, or `None` for stdin.
+    pub path: Option<PathBuf>,
+    /// File size, to skip unchanged files already in the manifest without reading them.
+    pub size: u64,
+    /// Modification time (ns since the epoch), with `size` the cheap identity of a file.
+    pub mtime_ns: i64,
+}
+
+impl SourceId {
+    /// The name used in `source` columns and quarantine lines.
+    pub fn name(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => "-".to_string(),
+        }
+    }
+}
+
+fn is_hidden(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') || n.starts_with('_'))
+}
+
+/// Expands the inputs: `-` is stdin, a directory is walked recursively (sorted, hidden
+/// `.x` and `_x` entries skipped — the lake's own `_manifest`/`_quarantine` among them),
+/// and `exclude` (the lake being written) is never read.
+pub fn expand(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<SourceId>, IngestError> {
+    let exclude = exclude.and_then(|p| p.canonicalize().ok());
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            out.push(SourceId { path: None, size: 0, mtime_ns: 0 });
+            continue;
+        }
+        walk(input, exclude.as_deref(), &mut out)?;
+    }
+    Ok(out)
+}
+
+fn walk(path: &Path, exclude: Option<&Path>, out: &mut Vec<SourceId>) -> Result<(), IngestError> {
+    let err = |source| IngestError::Input { path: path.to_path_buf(), source };
+    let meta = std::fs::metadata(path).map_err(err)?;
+    if meta.is_dir() {
+        if let (Some(ex), Ok(c)) = (exclude, path.canonicalize()) {
+            if c == ex {
+                return Ok(());
+            }
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(err)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        entries.sort();
+        for e in entries.iter().filter(|e| !is_hidden(e)) {
+            walk(e, exclude, out)?;
+        }
+    } else {
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i64);
+        out.push(SourceId { path: Some(path.to_path_buf()), size: meta.len(), mtime_ns });
+    }
+    Ok(())
+}
+
+/// Counts and hashes the raw (possibly compressed) bytes read from a source.
+struct Hashing<R> {
+    inner: R,
+    hasher: Arc<Mutex<blake3::Hasher>>,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        // The mutex is only ever taken by this reader and by `Opened::finish`, after
+        // reading ends; it cannot be poisoned by a panic elsewhere.
+        self.hasher.lock().expect("hasher lock").update(&buf[..n]);
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// An opened source: a reader of decompressed bytes, and the hash of the raw bytes
+/// once reading is done.
+pub struct Opened {
+    /// Decompressed bytes.
+    pub reader: Box<dyn Read + Send>,
+    /// True when the source is gzip-compressed.
+    pub gzip: bool,
+    hasher: Arc<Mutex<blake3::Hasher>>,
+}
+
+impl Opened {
+    /// Hex blake3 of every raw byte read so far: call after the reader is exhausted.
+    pub fn hash(&self) -> String {
+        self.hasher.lock().expect("hasher lock").finalize().to_hex().to_string()
+    }
+}
+
+/// Opens a source, decompressing gzip (detected by its magic bytes, whatever the
+/// file is called; concatenated gzip members are read as one stream). `counter`
+/// receives the raw bytes read, for progress.
+pub fn open(id: &SourceId, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
+    let hasher = Arc::new(Mutex::new(blake3::Hasher::new()));
+    let raw: Box<dyn Read + Send> = match &id.path {
+        Some(p) => Box::new(File::open(p).map_err(|source| IngestError::Input { path: p.clone(), source })?),
+        None => Box::new(io::stdin()),
+    };
+    let hashing = Hashing { inner: raw, hasher: hasher.clone(), counter };
+    let mut buffered = BufReader::with_capacity(256 * 1024, hashing);
+    let head = buffered.fill_buf().map_err(|source| IngestError::Input {
+        path: id.path.clone().unwrap_or_else(|| "-".into()),
+        source,
+    })?;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn Read + Send> = if gzip {
+        Box::new(MultiGzDecoder::new(buffered))
+    } else {
+        Box::new(buffered)
+    };
+    Ok(Opened { reader, gzip, hasher })
+}

@@ -1,0 +1,9 @@
+//! Inputs: paths (files, directories walked recursively) and stdin, opened with
+//! decompression chosen by content, hashed as they are read (the hash identifies a
+//! source in the lake's manifest), and split into records by [`Splitter`].
+
+mod input;
+mod split;
+
+pub use input::{expand, open, Opened, SourceId};
+pub use split::{Kind, Piece, Splitter};
