@@ -39,7 +39,7 @@ fn canonical_columns_are_filled() {
          request_parameters IS NULL, length(request_parameters) > 100000, date FROM cloudtrail ORDER BY event_id",
     );
     assert!(rows.contains(&"ct-0102,AssumedRole,orders-fn,arn:aws:iam::111122223333:role/orders-fn-role,AccessDeniedException,true,false,false,2024-03-01".to_string()), "{rows:#?}");
-    assert!(rows.contains(&"ct-0103,AssumedRole,orders-fn,arn:aws:iam::111122223333:role/orders-fn-role,,true,true,false,2024-03-01".to_string()), "{rows:#?}");
+    assert!(rows.contains(&"ct-0103,AssumedRole,orders-fn,arn:aws:iam::111122223333:role/orders-fn-role,,true,true,,2024-03-01".to_string()), "{rows:#?}");
     assert!(rows.iter().any(|r| r.starts_with("ct-big-0001,IAMUser,,,,true,false,true,")), "event over 100 KB kept whole: {rows:#?}");
     assert!(rows.contains(&"ct-0104,IAMUser,,,,true,false,false,2024-03-02".to_string()), "partitioned by event date: {rows:#?}");
     let svc = query_csv(lake.path(), "SELECT principal_type, principal_arn, invoked_by FROM cloudtrail WHERE event_id = 'ct-0003'");
@@ -190,4 +190,22 @@ fn memory_stays_bounded_on_a_large_stream() {
     assert!(out.status.success());
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(n(&s["records_stored"]["cloudtrail"]) as usize, records);
+}
+
+#[test]
+fn format_restricts_the_family_and_quarantines_the_rest() {
+    let lake = tempfile::tempdir().unwrap();
+    let out = tripline()
+        .arg("ingest")
+        .arg(fixture("cloudtrail/cwl-subscription.jsonl"))
+        .args(["--format", "lambda", "--json", "--lake"])
+        .arg(lake.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_conservation(&s);
+    assert_eq!(n(&s["records_stored"]["lambda_runtime"]), 3);
+    assert_eq!(n(&s["records_quarantined"]), 3, "the CloudTrail events are refused, not dropped: {s:#}");
+    assert!(s["records_stored"].get("cloudtrail").is_none());
 }

@@ -38,6 +38,7 @@ use std::sync::{Arc, Mutex};
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::TableReference;
 use datafusion::dataframe::DataFrame;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -52,7 +53,6 @@ use datafusion::sql::parser::{DFParserBuilder, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{SetExpr, Statement as SqlStatement};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
-use datafusion::sql::TableReference;
 use tripline_ingest::Table;
 
 use crate::error::DetectError;
@@ -286,14 +286,43 @@ impl LakeSession {
         let plan = df
             .create_physical_plan()
             .await
-            .map_err(|e| DetectError::from_planning(e, &self.root))?;
+            .map_err(|e| self.locate(DetectError::from_planning(e, &self.root)))?;
         let schema = plan.schema();
         let batches = datafusion::physical_plan::collect(plan, self.ctx.task_ctx())
             .await
             .map_err(|e| {
-                DetectError::from_execution(e, &self.root, self.options.memory_limit)
+                self.locate(DetectError::from_execution(
+                    e,
+                    &self.root,
+                    self.options.memory_limit,
+                ))
             })?;
         Ok(QueryResult { schema, batches })
+    }
+
+    /// Sharpens an error reading the lake (which DataFusion reports without the
+    /// file) by naming the first Parquet file of the lake whose footer cannot be
+    /// read, when there is one.
+    fn locate(&self, err: DetectError) -> DetectError {
+        match err {
+            DetectError::Lake {
+                path,
+                reason,
+                source,
+            } if path == self.root => match first_unreadable_file(&self.root) {
+                Some((file, why)) => DetectError::Lake {
+                    path: file,
+                    reason: format!("unreadable Parquet file ({why}); the query failed: {reason}"),
+                    source,
+                },
+                None => DetectError::Lake {
+                    path,
+                    reason,
+                    source,
+                },
+            },
+            other => other,
+        }
     }
 
     fn registered_names(&self) -> BTreeSet<String> {
@@ -318,7 +347,10 @@ impl LakeSession {
 
         let format = ParquetFormat::default().with_options(state.table_options().parquet.clone());
         let options = ListingOptions::new(Arc::new(format)).with_file_extension(".parquet");
-        let partitions = options.infer_partitions(&state, &url).await.map_err(broken)?;
+        let partitions = options
+            .infer_partitions(&state, &url)
+            .await
+            .map_err(broken)?;
         let has_files = !partitions.is_empty() || dir_has_parquet(&dir);
 
         let declared = Table::ALL
@@ -340,7 +372,11 @@ impl LakeSession {
             partitions
                 .into_iter()
                 .map(|key| {
-                    let ty = if key == DATE_COLUMN { DataType::Date32 } else { DataType::Utf8 };
+                    let ty = if key == DATE_COLUMN {
+                        DataType::Date32
+                    } else {
+                        DataType::Utf8
+                    };
                     (key, ty)
                 })
                 .collect()
@@ -579,6 +615,43 @@ fn discover_tables(root: &Path) -> Result<Vec<String>, DetectError> {
     Ok(names)
 }
 
+/// The first non-empty `.parquet` file of a table (in path order) whose footer
+/// cannot be read, with the reason. Only called once a query has failed reading.
+fn first_unreadable_file(root: &Path) -> Option<(PathBuf, String)> {
+    use datafusion::parquet::file::reader::SerializedFileReader;
+
+    let mut pending: Vec<PathBuf> = discover_tables(root)
+        .ok()?
+        .into_iter()
+        .map(|name| root.join(format!("table={name}")))
+        .collect();
+    pending.sort_unstable_by(|a, b| b.cmp(a));
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            let Ok(entries) = std::fs::read_dir(&path) else {
+                continue;
+            };
+            let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+            // Popped from the end: reverse order visits paths in ascending order.
+            children.sort_unstable_by(|a, b| b.cmp(a));
+            pending.extend(children);
+            continue;
+        }
+        let is_parquet = path.extension().is_some_and(|ext| ext == "parquet");
+        let non_empty = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0);
+        if !(is_parquet && non_empty) {
+            continue;
+        }
+        let opened = std::fs::File::open(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|file| SerializedFileReader::new(file).map_err(|e| e.to_string()));
+        if let Err(why) = opened {
+            return Some((path, why));
+        }
+    }
+    None
+}
+
 /// True when a `.parquet` file exists anywhere under `dir`.
 fn dir_has_parquet(dir: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -601,7 +674,10 @@ fn directory_url(dir: &Path) -> Result<ListingTableUrl, String> {
         .to_str()
         .ok_or_else(|| "the path is not valid UTF-8".to_owned())?;
     let mut url = String::from("file://");
-    for segment in path.split(std::path::MAIN_SEPARATOR).filter(|s| !s.is_empty()) {
+    for segment in path
+        .split(std::path::MAIN_SEPARATOR)
+        .filter(|s| !s.is_empty())
+    {
         url.push('/');
         for byte in segment.bytes() {
             match byte {

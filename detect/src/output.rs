@@ -226,18 +226,24 @@ mod tests {
         UnionArray,
     };
     use arrow::buffer::ScalarBuffer;
-    use arrow::datatypes::{Int64Type, UnionFields, UnionMode};
+    use arrow::datatypes::{Int64Type, UnionFields};
 
     fn sample() -> (SchemaRef, Vec<RecordBatch>) {
         let batch = RecordBatch::try_from_iter([
             (
                 "event_time",
                 Arc::new(
-                    TimestampMicrosecondArray::from(vec![1_704_103_200_000_000, 1_704_103_200_500_000])
-                        .with_timezone("UTC"),
+                    TimestampMicrosecondArray::from(vec![
+                        1_704_103_200_000_000,
+                        1_704_103_200_500_000,
+                    ])
+                    .with_timezone("UTC"),
                 ) as ArrayRef,
             ),
-            ("event_name", Arc::new(StringArray::from(vec![Some("AttachRolePolicy"), None]))),
+            (
+                "event_name",
+                Arc::new(StringArray::from(vec![Some("AttachRolePolicy"), None])),
+            ),
             ("n", Arc::new(Int64Array::from(vec![3, 1]))),
         ])
         .expect("columns have equal lengths");
@@ -254,12 +260,12 @@ mod tests {
     fn table_is_aligned_with_utc_times() {
         let (schema, batches) = sample();
         insta::assert_snapshot!(render(OutputFormat::Table, &schema, &batches), @r"
-        +-------------------------+------------------+---+
-        | event_time              | event_name       | n |
-        +-------------------------+------------------+---+
-        | 2024-01-01T10:00:00Z    | AttachRolePolicy | 3 |
+        +--------------------------+------------------+---+
+        | event_time               | event_name       | n |
+        +--------------------------+------------------+---+
+        | 2024-01-01T10:00:00Z     | AttachRolePolicy | 3 |
         | 2024-01-01T10:00:00.500Z |                  | 1 |
-        +-------------------------+------------------+---+
+        +--------------------------+------------------+---+
         ");
     }
 
@@ -298,7 +304,10 @@ mod tests {
     fn empty_results_keep_their_shape() {
         let (schema, _) = sample();
         assert_eq!(render(OutputFormat::Json, &schema, &[]), "[]\n");
-        assert_eq!(render(OutputFormat::Csv, &schema, &[]), "event_time,event_name,n\n");
+        assert_eq!(
+            render(OutputFormat::Csv, &schema, &[]),
+            "event_time,event_name,n\n"
+        );
         let table = render(OutputFormat::Table, &schema, &[]);
         assert!(table.contains("| event_time | event_name | n |"), "{table}");
     }
@@ -311,11 +320,17 @@ mod tests {
                 Arc::new(TimestampSecondArray::from(vec![1_704_103_200]).with_timezone("+01:00"))
                     as ArrayRef,
             ),
-            ("naive", Arc::new(TimestampSecondArray::from(vec![1_704_103_200])) as ArrayRef),
+            (
+                "naive",
+                Arc::new(TimestampSecondArray::from(vec![1_704_103_200])) as ArrayRef,
+            ),
         ])
         .expect("columns have equal lengths");
         let csv = render(OutputFormat::Csv, &batch.schema(), &[batch]);
-        assert_eq!(csv, "paris,naive\n2024-01-01T10:00:00Z,2024-01-01T10:00:00Z\n");
+        assert_eq!(
+            csv,
+            "paris,naive\n2024-01-01T10:00:00Z,2024-01-01T10:00:00Z\n"
+        );
     }
 
     #[test]
@@ -350,10 +365,17 @@ mod tests {
             ("l", Arc::new(list) as ArrayRef),
         ])
         .expect("columns have equal lengths");
-        let csv = render(OutputFormat::Csv, &batch.schema(), std::slice::from_ref(&batch));
+        let csv = render(
+            OutputFormat::Csv,
+            &batch.schema(),
+            std::slice::from_ref(&batch),
+        );
         assert_eq!(csv, "v,l\n42,\"[1, 2]\"\nabc,\n,[]\n");
         let json = render(OutputFormat::Json, &batch.schema(), &[batch]);
-        assert_eq!(json, r#"[{"v":"42","l":[1,2]},{"v":"abc","l":null},{"v":null,"l":[]}]"#.to_owned() + "\n");
+        assert_eq!(
+            json,
+            r#"[{"v":"42","l":[1,2]},{"v":"abc","l":null},{"v":null,"l":[]}]"#.to_owned() + "\n"
+        );
     }
 
     #[test]

@@ -18,11 +18,11 @@ use serde::Serialize;
 
 use crate::error::{IngestError, RecordError};
 use crate::lake::{self, Manifest, ManifestEntry, SourceWriter};
-use crate::parse::{self, Sink};
+use crate::parse::{self, Family, Sink};
 use crate::position::{Context, Position};
 use crate::quarantine::QuarantineWriter;
 use crate::source::{self, Kind, SourceId, Splitter};
-use crate::table::{Table, TableBuilder, Tables};
+use crate::table::{Table, Tables};
 
 /// How to run an ingest.
 #[derive(Debug, Clone)]
@@ -41,6 +41,8 @@ pub struct IngestConfig {
     pub batch_bytes: usize,
     /// Largest record accepted, in bytes; larger ones are quarantined.
     pub max_record: usize,
+    /// Accept only this family of records (`--format`); `None` accepts both.
+    pub only: Option<Family>,
 }
 
 impl IngestConfig {
@@ -54,6 +56,7 @@ impl IngestConfig {
             batch_rows: 16 * 1024,
             batch_bytes: 16 << 20,
             max_record: 16 << 20,
+            only: None,
         }
     }
 }
@@ -223,6 +226,10 @@ impl Sink for SourceSink<'_> {
         }
     }
 
+    fn accepts(&self, family: Family) -> bool {
+        self.cfg.only.is_none_or(|f| f == family)
+    }
+
     fn skipped(&mut self, reason: &'static str) {
         self.summary.records_in += 1;
         *self.summary.records_skipped.entry(reason.into()).or_default() += 1;
@@ -284,7 +291,7 @@ fn ingest_source(
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
     }
-    let hash = opened.hash();
+    let hash = opened.hash.finish();
     let SourceSink { writer, quarantine, mut summary, .. } = sink;
     let files = writer.close()?;
     let mut manifest = manifest.lock().expect("manifest lock");

@@ -61,6 +61,7 @@ const MAX_WORD: usize = 64;
 /// Keywords kept verbatim (lower-cased) in templates: SQL injection, XSS, JNDI/SSRF
 /// schemes and targets, file inclusion targets, shell commands, prototype pollution
 /// and template injection. Everything else made of letters becomes `a`.
+#[rustfmt::skip]
 const KEYWORDS: &[&str] = &[
     // SQL injection
     "or", "and", "not", "union", "select", "from", "where", "order", "by", "insert", "into",
@@ -114,7 +115,10 @@ fn ts_re() -> &'static Regex {
 
 fn email_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    regex(&R, r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+    regex(
+        &R,
+        r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$",
+    )
 }
 
 /// IPv4 addresses and uuids inside longer strings (URLs, free text).
@@ -202,8 +206,12 @@ fn array(items: &[Value], depth: usize, out: &mut String) {
 /// An object key as it appears in a shape: ids become tokens, long keys are cut.
 fn key(k: &str) -> Cow<'_, str> {
     match classify(k) {
-        Some(t @ ("<uuid>" | "<int>" | "<dec>" | "<hex>" | "<ip>" | "<email>" | "<ts>")) => Cow::Borrowed(t),
-        _ if k.chars().count() > MAX_KEY => Cow::Owned(k.chars().take(MAX_KEY).chain(['…']).collect()),
+        Some(t @ ("<uuid>" | "<int>" | "<dec>" | "<hex>" | "<ip>" | "<email>" | "<ts>")) => {
+            Cow::Borrowed(t)
+        }
+        _ if k.chars().count() > MAX_KEY => {
+            Cow::Owned(k.chars().take(MAX_KEY).chain(['…']).collect())
+        }
         _ => Cow::Borrowed(k),
     }
 }
@@ -336,7 +344,11 @@ fn is_uuid(b: &[u8]) -> bool {
 /// an `<ip>`.
 fn ip_token(s: &str) -> Option<&'static str> {
     if s.contains(':') {
-        let ip: Ipv6Addr = s.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+        let ip: Ipv6Addr = s
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .ok()?;
         return Some(match ip.to_ipv4_mapped() {
             Some(v4) => ipv4_token(&v4.octets().map(u16::from)),
             None if ip.is_loopback() => "<loopback-ip>",
@@ -373,8 +385,12 @@ fn is_b64(b: &[u8]) -> bool {
     if b.len() < 20 {
         return false;
     }
-    let body = b.strip_suffix(b"==").or_else(|| b.strip_suffix(b"=")).unwrap_or(b);
-    body.iter().all(|c| c.is_ascii_alphanumeric() || b"+/_-".contains(c))
+    let body = b
+        .strip_suffix(b"==")
+        .or_else(|| b.strip_suffix(b"="))
+        .unwrap_or(b);
+    body.iter()
+        .all(|c| c.is_ascii_alphanumeric() || b"+/_-".contains(c))
         && body.iter().any(u8::is_ascii_digit)
         && body.iter().any(u8::is_ascii_uppercase)
         && body.iter().any(u8::is_ascii_lowercase)
@@ -385,7 +401,8 @@ fn is_b64(b: &[u8]) -> bool {
 /// keyword.
 fn is_word(s: &str) -> bool {
     s.len() <= MAX_WORD
-        && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(&c))
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(&c))
         && s.bytes().any(|c| c.is_ascii_alphabetic())
         && !s
             .split(|c: char| !(c.is_ascii_alphabetic() || c == '_'))
@@ -405,7 +422,9 @@ fn form(s: &str) -> Option<Vec<(String, String)>> {
         let first = k.chars().next()?;
         if k.len() > MAX_KEY
             || !(first.is_ascii_alphabetic() || first == '_')
-            || !k.chars().all(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(c))
+            || !k
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(c))
         {
             return None;
         }
@@ -431,8 +450,13 @@ fn zero_digits(s: &str) -> String {
 /// there is nothing to decode.
 pub(crate) fn percent_decode(s: &str, plus_as_space: bool) -> Cow<'_, str> {
     let b = s.as_bytes();
-    let escaped = |i: usize| i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit();
-    if !b.iter().enumerate().any(|(i, c)| (*c == b'%' && escaped(i)) || (plus_as_space && *c == b'+')) {
+    let escaped =
+        |i: usize| i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit();
+    if !b
+        .iter()
+        .enumerate()
+        .any(|(i, c)| (*c == b'%' && escaped(i)) || (plus_as_space && *c == b'+'))
+    {
         return Cow::Borrowed(s);
     }
     let hex = |c: u8| match c {
@@ -520,7 +544,10 @@ fn classes(s: &str, out: &mut String) {
             }
             out.push_str(if newline { "\\n" } else { " " });
         } else if c.is_control() {
-            while it.next_if(|(_, c)| c.is_control() && !c.is_whitespace()).is_some() {}
+            while it
+                .next_if(|(_, c)| c.is_control() && !c.is_whitespace())
+                .is_some()
+            {}
             out.push_str("\\c");
         } else {
             out.push(c);
@@ -580,7 +607,10 @@ mod tests {
         assert_ne!(a, shape_text("alice"));
         assert_eq!(shape_text("alice"), "<word>");
         assert_eq!(shape_text("bob"), "<word>");
-        assert_eq!(shape_text("1' UNION SELECT username, password FROM users--"), "0' union select a, a from a--");
+        assert_eq!(
+            shape_text("1' UNION SELECT username, password FROM users--"),
+            "0' union select a, a from a--"
+        );
         assert_eq!(shape_text("1 AND SLEEP(5)"), "0 and sleep(0)");
     }
 
@@ -611,10 +641,22 @@ mod tests {
     fn attacks_keep_their_operators_and_keywords() {
         assert_eq!(shape_text("../../../../etc/passwd"), "../../etc/passwd");
         assert_eq!(shape_text("../../etc/passwd"), "../../etc/passwd");
-        assert_eq!(shape_text("%2e%2e%2f%2e%2e%2fetc%2fpasswd"), "../../etc/passwd");
-        assert_eq!(shape_text("${jndi:ldap://198.51.100.7:1389/a}"), "${jndi:ldap://<ip>:0/a}");
-        assert_eq!(shape_text("http://169.254.169.254/latest/meta-data/iam/"), "http://<metadata-ip>/latest/a-data/iam/");
-        assert_eq!(shape_text("<script>alert(1)</script>"), "<script>alert(0)</script>");
+        assert_eq!(
+            shape_text("%2e%2e%2f%2e%2e%2fetc%2fpasswd"),
+            "../../etc/passwd"
+        );
+        assert_eq!(
+            shape_text("${jndi:ldap://198.51.100.7:1389/a}"),
+            "${jndi:ldap://<ip>:0/a}"
+        );
+        assert_eq!(
+            shape_text("http://169.254.169.254/latest/meta-data/iam/"),
+            "http://<metadata-ip>/latest/a-data/iam/"
+        );
+        assert_eq!(
+            shape_text("<script>alert(1)</script>"),
+            "<script>alert(0)</script>"
+        );
         assert_eq!(shape_text("; cat /etc/passwd"), "; cat /etc/passwd");
         assert_eq!(shape_text("x\r\nSet-Cookie: a"), "a\\na-cookie: a");
         assert_eq!(shape_text("hello there, how are you today"), "a a, a a");
@@ -625,7 +667,10 @@ mod tests {
         let body = shape_text(r#"{"user":"dave","age":31,"tags":["a","b",3]}"#);
         assert_eq!(body, "{age:<n>,tags:[<n>,<word>],user:<word>}");
         assert_eq!(shape_text("user=dave&id=7"), "id=<int>&user=<word>");
-        assert_eq!(shape_text("q=%27+OR+1%3D1--&page=2"), "page=<int>&q=' or 0=0--");
+        assert_eq!(
+            shape_text("q=%27+OR+1%3D1--&page=2"),
+            "page=<int>&q=' or 0=0--"
+        );
         assert_eq!(shape_text("a[0]=x&a[1]=y"), "a[0]=<word>");
     }
 
@@ -633,7 +678,9 @@ mod tests {
     fn objects_sort_keys_and_collapse_ids() {
         let a = shape(&json!({"b": 1, "a": "x"}));
         assert_eq!(a, "{a:<word>,b:<n>}");
-        let ids = shape(&json!({"6f1c3a2e-9b7d-4c1e-8a55-0d2b7e9f4a10": {"n": 1}, "0d2b7e9f-9b7d-4c1e-8a55-6f1c3a2e4a10": {"n": 2}}));
+        let ids = shape(
+            &json!({"6f1c3a2e-9b7d-4c1e-8a55-0d2b7e9f4a10": {"n": 1}, "0d2b7e9f-9b7d-4c1e-8a55-6f1c3a2e4a10": {"n": 2}}),
+        );
         assert_eq!(ids, "{<uuid>:{n:<n>}}");
         assert_eq!(shape(&json!([true, null, 1.5])), "[<b>,<n>,<null>]");
     }
@@ -643,8 +690,14 @@ mod tests {
         let long = "x!".repeat(500);
         let s = shape_text(&long);
         assert!(s.chars().count() <= MAX_STRING_SHAPE + 1, "{s}");
-        let many: serde_json::Map<String, Value> =
-            (0..2000).map(|i| (format!("key_{}", "k".repeat(i % 40) + &i.to_string()), json!("a b!"))).collect();
+        let many: serde_json::Map<String, Value> = (0..2000)
+            .map(|i| {
+                (
+                    format!("key_{}", "k".repeat(i % 40) + &i.to_string()),
+                    json!("a b!"),
+                )
+            })
+            .collect();
         let s = shape(&Value::Object(many));
         assert!(s.len() <= MAX_SHAPE + '…'.len_utf8(), "{}", s.len());
         assert!(s.ends_with('…'));
@@ -676,7 +729,11 @@ mod tests {
         match v {
             Value::String(s) => Value::String(shift_digits(s, k)),
             Value::Array(a) => Value::Array(a.iter().map(|x| shift_value(x, k)).collect()),
-            Value::Object(m) => Value::Object(m.iter().map(|(key, x)| (key.clone(), shift_value(x, k))).collect()),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(key, x)| (key.clone(), shift_value(x, k)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }

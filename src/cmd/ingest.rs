@@ -9,11 +9,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use tripline_ingest::parse::Family;
 use tripline_ingest::{IngestConfig, Progress, Summary};
 
-/// Input format. Recognition is always by content, record by record; `cloudtrail` and
-/// `lambda` only document intent (records of the other family are still recognised
-/// and stored in their own table, never dropped).
+/// Input format. Recognition is always by content, record by record; `cloudtrail` or
+/// `lambda` restricts the run to that family, and records of the other family are
+/// quarantined with a reason that says so (never dropped).
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum Format {
     /// Recognise every record by its content.
@@ -52,6 +53,11 @@ pub struct IngestArgs {
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let mut cfg = IngestConfig::new(args.inputs, args.lake);
     cfg.quarantine = args.quarantine;
+    cfg.only = match args.format {
+        Format::Auto => None,
+        Format::Cloudtrail => Some(Family::CloudTrail),
+        Format::Lambda => Some(Family::Lambda),
+    };
     if let Some(t) = args.threads {
         cfg.threads = t;
     }
@@ -77,8 +83,8 @@ pub fn ingest_with_progress(cfg: &IngestConfig, allow_bar: bool) -> anyhow::Resu
         );
         bar
     });
+    let done = std::sync::atomic::AtomicBool::new(false);
     let summary = std::thread::scope(|s| {
-        let done = std::sync::atomic::AtomicBool::new(false);
         if let Some(bar) = &bar {
             let (progress, done) = (&progress, &done);
             s.spawn(move || {

@@ -160,7 +160,11 @@ async fn shell(session: &LakeSession, format: OutputFormat) -> anyhow::Result<()
 
     let mut buffer = String::new();
     loop {
-        let prompt = if buffer.is_empty() { "tripline> " } else { "     ...> " };
+        let prompt = if buffer.is_empty() {
+            "tripline> "
+        } else {
+            "     ...> "
+        };
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {
@@ -293,7 +297,11 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         "m" | "mb" | "mib" => 20,
         "g" | "gb" | "gib" => 30,
         "t" | "tb" | "tib" => 40,
-        other => return Err(format!("unknown size unit {other:?} (use KiB, MiB, GiB or TiB)")),
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use KiB, MiB, GiB or TiB)"
+            ))
+        }
     };
     let bytes = number * (1_u64 << shift) as f64;
     if !(bytes >= 1.0 && bytes < usize::MAX as f64) {

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use super::cloudtrail::{self, Probe};
 use super::str::Str;
-use super::{lambda, text_record, Sink};
+use super::{lambda, text_record, Family, Sink};
 use crate::error::RecordError;
 use crate::position::{Context, Position};
 use crate::table::Table;
@@ -41,6 +41,9 @@ fn dispatch_at(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink,
         Err(_) => return fallback(bytes, pos, ctx, sink, depth),
     };
     if probe.is_cloudtrail() {
+        if !sink.accepts(Family::CloudTrail) {
+            return sink.quarantined(pos, bytes, &Family::CloudTrail.refused());
+        }
         let source = pos.render();
         return match cloudtrail::append(&probe, &source, &mut sink.tables().cloudtrail) {
             Ok(()) => sink.stored(Table::CloudTrail),
@@ -100,6 +103,9 @@ fn fallback(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink, de
 
 /// A record that is not CloudTrail nor a container: Lambda forms.
 fn leaf(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink) {
+    if !sink.accepts(Family::Lambda) {
+        return sink.quarantined(pos, bytes, &Family::Lambda.refused());
+    }
     let value: serde_json::Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => return sink.quarantined(pos, bytes, &RecordError::Json(e.to_string())),

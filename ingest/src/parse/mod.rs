@@ -24,6 +24,25 @@ use crate::error::RecordError;
 use crate::position::{Context, Position};
 use crate::table::{Table, Tables};
 
+/// The two families of input, for `--format cloudtrail|lambda`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// CloudTrail events, in any envelope.
+    CloudTrail,
+    /// Lambda event payloads, function and platform logs, access logs.
+    Lambda,
+}
+
+impl Family {
+    /// The error for a record of this family when the run accepts only the other.
+    pub(crate) fn refused(self) -> RecordError {
+        match self {
+            Family::CloudTrail => RecordError::Unrecognised("a CloudTrail event, but `--format lambda` accepts only Lambda logs".into()),
+            Family::Lambda => RecordError::Unrecognised("not a CloudTrail event (`--format cloudtrail` was given)".into()),
+        }
+    }
+}
+
 /// Where the outcome of each record goes. The sink owns the table builders the
 /// parsers append to, and decides when to flush them.
 pub trait Sink {
@@ -35,6 +54,12 @@ pub trait Sink {
     fn quarantined(&mut self, pos: &Position, raw: &[u8], reason: &RecordError);
     /// The record carries no event by design (e.g. a CloudWatch Logs control message).
     fn skipped(&mut self, reason: &'static str);
+    /// Whether records of `family` are accepted (`--format`); refused ones are
+    /// quarantined with a reason saying so, never dropped.
+    fn accepts(&self, family: Family) -> bool {
+        let _ = family;
+        true
+    }
 }
 
 /// Parses one JSON record and reports its outcome (or the outcomes of the records
@@ -45,6 +70,9 @@ pub fn json_record(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn S
 
 /// Parses one text line (a Lambda platform or function log line).
 pub fn text_record(line: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink) {
+    if !sink.accepts(Family::Lambda) {
+        return sink.quarantined(pos, line, &Family::Lambda.refused());
+    }
     let text = String::from_utf8_lossy(line);
     let text = text.trim_end_matches(['\r', '\n']);
     let source = pos.render();

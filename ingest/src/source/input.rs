@@ -107,13 +107,17 @@ pub struct Opened {
     pub reader: Box<dyn Read + Send>,
     /// True when the source is gzip-compressed.
     pub gzip: bool,
-    hasher: Arc<Mutex<blake3::Hasher>>,
+    /// The running hash of the raw bytes.
+    pub hash: SourceHash,
 }
 
-impl Opened {
+/// The blake3 hash of a source's raw bytes, fed as the source is read.
+pub struct SourceHash(Arc<Mutex<blake3::Hasher>>);
+
+impl SourceHash {
     /// Hex blake3 of every raw byte read so far: call after the reader is exhausted.
-    pub fn hash(&self) -> String {
-        self.hasher.lock().expect("hasher lock").finalize().to_hex().to_string()
+    pub fn finish(&self) -> String {
+        self.0.lock().expect("hasher lock").finalize().to_hex().to_string()
     }
 }
 
@@ -138,5 +142,5 @@ pub fn open(id: &SourceId, counter: Arc<AtomicU64>) -> Result<Opened, IngestErro
     } else {
         Box::new(buffered)
     };
-    Ok(Opened { reader, gzip, hasher })
+    Ok(Opened { reader, gzip, hash: SourceHash(hasher) })
 }

@@ -5,5 +5,5 @@
 mod input;
 mod split;
 
-pub use input::{expand, open, Opened, SourceId};
+pub use input::{expand, open, Opened, SourceHash, SourceId};
 pub use split::{Kind, Piece, Splitter};

@@ -186,11 +186,12 @@ impl<R: Read> Splitter<R> {
                 sample = Some(self.buf[start..start + SAMPLE].to_vec());
             }
             let keep = if sample.is_some() { self.pos } else { start };
-            let shift = keep;
-            if !self.refill(keep) {
+            let old = self.pos;
+            let more = self.refill(keep);
+            start = start.saturating_sub(old - self.pos);
+            if !more {
                 break None;
             }
-            start = start.saturating_sub(shift);
         };
         let stop = end.unwrap_or(self.buf.len());
         let size = self.offset() + (stop - self.pos) as u64 - start_off;
@@ -244,12 +245,13 @@ impl<R: Read> Splitter<R> {
                 let keep = if v.stream.is_some() && !v.in_elem { self.pos } else { v.start };
                 let keep = if v.oversize.is_some() { self.pos } else { keep };
                 let old = self.pos;
-                if !self.refill(keep) {
-                    return self.unterminated(&mut v, f);
-                }
+                let more = self.refill(keep);
                 let shift = old - self.pos;
                 v.start = v.start.saturating_sub(shift);
                 str_start = str_start.saturating_sub(shift);
+                if !more {
+                    return self.unterminated(&mut v, f);
+                }
                 continue;
             }
             if in_str {
@@ -277,12 +279,13 @@ impl<R: Read> Splitter<R> {
                                 } else {
                                     let keep = if v.oversize.is_some() { self.pos } else { v.start };
                                     let old = self.pos;
-                                    if !self.refill(keep) {
-                                        return self.unterminated(&mut v, f);
-                                    }
+                                    let more = self.refill(keep);
                                     let shift = old - self.pos;
                                     v.start = v.start.saturating_sub(shift);
                                     str_start = str_start.saturating_sub(shift);
+                                    if !more {
+                                        return self.unterminated(&mut v, f);
+                                    }
                                 }
                             }
                             _ => {
@@ -437,9 +440,6 @@ impl<R: Read> Splitter<R> {
             None => "end of input before the JSON value closed".to_string(),
         };
         if v.stream.is_some() && !v.in_elem {
-            if self.error.is_none() && self.pos == v.start {
-                // Nothing pending.
-            }
             v.start = self.pos;
             v.start_off = self.offset();
             v.start_line = self.line;
