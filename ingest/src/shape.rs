@@ -416,7 +416,8 @@ fn form(s: &str) -> Option<Vec<(String, String)>> {
         return None;
     }
     let mut pairs = Vec::new();
-    for part in s.split('&').filter(|p| !p.is_empty()) {
+    // The first parameters are enough for a shape; a huge form stays cheap.
+    for part in s.split('&').filter(|p| !p.is_empty()).take(MAX_ARRAY_ITEMS) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
         let k = percent_decode(k, true);
         let first = k.chars().next()?;

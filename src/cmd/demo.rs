@@ -28,10 +28,11 @@ const SAMPLE: &[(&str, &[u8])] = &[
     ("lambda/apigw_rest.json", include_bytes!("../../tests/fixtures/lambda/apigw_rest.json")),
     ("lambda/apigw_http.json", include_bytes!("../../tests/fixtures/lambda/apigw_http.json")),
     ("lambda/function_url.json", include_bytes!("../../tests/fixtures/lambda/function_url.json")),
-    ("lambda/alb.json", include_bytes!("../../tests/fixtures/lambda/alb.json")),
     ("lambda/sqs.json", include_bytes!("../../tests/fixtures/lambda/sqs.json")),
+    ("lambda/sns.json", include_bytes!("../../tests/fixtures/lambda/sns.json")),
+    ("lambda/s3.json", include_bytes!("../../tests/fixtures/lambda/s3.json")),
+    ("lambda/eventbridge.json", include_bytes!("../../tests/fixtures/lambda/eventbridge.json")),
     ("lambda/powertools.jsonl", include_bytes!("../../tests/fixtures/lambda/powertools.jsonl")),
-    ("lambda/platform.log", include_bytes!("../../tests/fixtures/lambda/platform.log")),
     ("lambda/telemetry.jsonl", include_bytes!("../../tests/fixtures/lambda/telemetry.jsonl")),
     ("lambda/apigw_access.jsonl", include_bytes!("../../tests/fixtures/lambda/apigw_access.jsonl")),
 ];

@@ -153,6 +153,8 @@ enum Kind {
     Sns,
     S3,
     EventBridge,
+    /// A record of another AWS event source (`aws:dynamodb`, `aws:kinesis`, …).
+    SourceRecord,
 }
 
 impl Kind {
@@ -168,6 +170,7 @@ impl Kind {
             Kind::Sns => "SNS record",
             Kind::S3 => "S3 event record",
             Kind::EventBridge => "EventBridge event",
+            Kind::SourceRecord => "Lambda event source record",
         }
     }
 }
@@ -204,6 +207,7 @@ fn detect(v: &Value) -> Option<Kind> {
         Some("aws:sqs") => return Some(Kind::Sqs),
         Some("aws:sns") => return Some(Kind::Sns),
         Some("aws:s3") => return Some(Kind::S3),
+        Some(s) if s.starts_with("aws:") => return Some(Kind::SourceRecord),
         _ => {}
     }
     if obj.get("Sns").is_some_and(Value::is_object) {
@@ -242,7 +246,7 @@ fn event_rows(
                     .map(key_list)
                     .unwrap_or_else(|| json_kind(item).into());
                 RecordError::Unrecognised(format!(
-                    "`Records[{i}]` with keys [{keys}]: expected an SQS, SNS or S3 record"
+                    "`Records[{i}]` with keys [{keys}]: expected an SQS, SNS, S3 or other AWS event source record"
                 ))
             })?;
             rows.push(finish(extract(kind, item), item, kind, ctx, source)?);
@@ -301,6 +305,9 @@ fn extract(kind: Kind, v: &Value) -> Req {
         Kind::S3 => S3EventRecord::deserialize(v).map_or_else(|_| s3_value(v), |e| s3_typed(&e)),
         Kind::EventBridge => EventBridgeEvent::<Value>::deserialize(v)
             .map_or_else(|_| eventbridge_value(v), |e| eventbridge_typed(&e)),
+        // DynamoDB, Kinesis, Kafka, MQ… have no typed reading here (their
+        // `aws_lambda_events` features are off): the common fields are read leniently.
+        Kind::SourceRecord => source_record_value(v),
     }
 }
 
@@ -965,6 +972,29 @@ fn eventbridge_value(v: &Value) -> Req {
         text_at(v, &["region"]),
         v.get("detail").unwrap_or(&Value::Null),
     )
+}
+
+/// A record of another event source: its id, time and ARN when it has them; the shape
+/// is made of the whole record.
+fn source_record_value(v: &Value) -> Req {
+    let arn = text_at(v, &["eventSourceARN"]).or_else(|| text_at(v, &["eventSourceArn"]));
+    let (region, account_id) = arn.as_deref().map(arn_parts).unwrap_or_default();
+    Req {
+        trigger: Trigger::Other,
+        time: text_at(v, &["eventTime"])
+            .and_then(|t| time::parse(&t))
+            .or_else(|| {
+                at(v, &["dynamodb", "ApproximateCreationDateTime"]).and_then(runtime::log_time)
+            })
+            .or_else(|| {
+                at(v, &["kinesis", "approximateArrivalTimestamp"]).and_then(runtime::log_time)
+            }),
+        trigger_request_id: text_at(v, &["eventID"]).or_else(|| text_at(v, &["messageId"])),
+        account_id,
+        region: region.or_else(|| text_at(v, &["awsRegion"])),
+        subject: Some(v.clone()),
+        ..Default::default()
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -1654,7 +1684,7 @@ mod tests {
                 Kind::Sns => sns_value(&v),
                 Kind::S3 => s3_value(&v),
                 Kind::EventBridge => eventbridge_value(&v),
-                Kind::WebSocket => unreachable!("no WebSocket fixture"),
+                Kind::WebSocket | Kind::SourceRecord => unreachable!("no fixture of this kind"),
             };
             // Each fixture fits its type, so `extract` took the typed path.
             let typed_ok = match kind {
@@ -1666,7 +1696,7 @@ mod tests {
                 Kind::Sns => SnsRecord::deserialize(&v).is_ok(),
                 Kind::S3 => S3EventRecord::deserialize(&v).is_ok(),
                 Kind::EventBridge => EventBridgeEvent::<Value>::deserialize(&v).is_ok(),
-                Kind::WebSocket => false,
+                Kind::WebSocket | Kind::SourceRecord => false,
             };
             assert!(
                 typed_ok,
@@ -1845,6 +1875,38 @@ mod tests {
     }
 
     #[test]
+    fn other_event_sources_and_websockets() {
+        let ddb = serde_json::json!({
+            "eventID": "f07f8ca4b0b26cb9c4e5e77e69f274ee", "eventName": "INSERT", "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb", "awsRegion": "eu-west-1",
+            "dynamodb": {"ApproximateCreationDateTime": 1717243200.0, "Keys": {"pk": {"S": "order#42"}}, "SizeBytes": 26},
+            "eventSourceARN": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders/stream/2024-06-01T00:00:00.000"
+        });
+        let ws = serde_json::json!({
+            "requestContext": {
+                "routeKey": "$connect", "eventType": "CONNECT", "connectionId": "ZlXc1dH2IAMCJYA=",
+                "requestId": "ZlXc1Hq5IAMFtBw=", "requestTimeEpoch": 1717243201000i64,
+                "identity": {"sourceIp": "198.51.100.9", "userAgent": "wscat/5.2.0"},
+                "domainName": "w1s2o3c4k5.execute-api.eu-west-1.amazonaws.com", "accountId": "111122223333"
+            },
+            "isBase64Encoded": false
+        });
+        let r = invocations(&[ddb, ws], &Context::default());
+        assert_eq!(r.s("trigger", 0), Some("other"));
+        assert_eq!(r.time(0), T0);
+        assert_eq!(
+            r.s("trigger_request_id", 0),
+            Some("f07f8ca4b0b26cb9c4e5e77e69f274ee")
+        );
+        assert_eq!(r.s("account_id", 0), Some("111122223333"));
+        assert_eq!(r.s("trigger", 1), Some("other"));
+        assert_eq!(r.time(1), T0 + 1_000_000);
+        assert_eq!(r.s("source_ip", 1), Some("198.51.100.9"));
+        assert_eq!(r.s("user_agent", 1), Some("wscat/5.2.0"));
+        assert_eq!(r.s("region", 1), Some("eu-west-1"));
+    }
+
+    #[test]
     fn telemetry_is_delegated() {
         let v = serde_json::json!({"time": "2024-06-01T12:00:00Z", "type": "platform.start", "record": {"requestId": "r-1"}});
         let (tables, _) = parse_with(&[v], &Context::default());
@@ -1895,58 +1957,5 @@ mod tests {
         let s = bounded_json(Value::Object(many), MAX_PAYLOAD);
         assert!(s.len() <= MAX_PAYLOAD);
         assert_eq!(json(&s)["truncated"], true);
-    }
-}
-
-#[cfg(test)]
-mod scratch_upstream {
-    use super::*;
-    use crate::table::TableBuilder;
-    #[test]
-    #[ignore]
-    fn upstream_fixtures() {
-        let dir = "/work/shared/data/aws-lambda-rust-runtime/lambda-events/src/fixtures";
-        let ctx = Context { time_us: Some(1), ..Default::default() };
-        let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-        names.sort();
-        for p in names {
-            let v: Value = match serde_json::from_str(&std::fs::read_to_string(&p).unwrap()) { Ok(v) => v, Err(_) => continue };
-            let mut t = Tables::default();
-            let name = p.file_name().unwrap().to_string_lossy().to_string();
-            // Records containers: split like the envelope does.
-            let items: Vec<Value> = match v.get("Records").and_then(Value::as_array) {
-                Some(a) => a.clone(),
-                None => vec![v.clone()],
-            };
-            for it in items {
-                let r = parse_value(it.clone(), &ctx, "s", &mut t);
-                let kind = detect(&it);
-                match r {
-                    Ok(tb) => {
-                        let b = t.invocations.finish();
-                        use arrow::array::AsArray;
-                        let col = |n: &str| b.column_by_name(n).unwrap().as_string::<i32>().iter().map(|x| x.unwrap_or("-").to_string()).collect::<Vec<_>>().join("|");
-                        println!("OK  {name} {tb:?} {kind:?} trig={} ip={} path={} rid={} auth={} shape={}", col("trigger"), col("source_ip"), col("path"), col("trigger_request_id"), col("auth_principal"), col("payload_shape"));
-                    }
-                    Err(e) => println!("ERR {name} {e}"),
-                }
-            }
-        }
-        let tel = std::fs::read_to_string("/work/shared/data/aws-lambda-rust-runtime/lambda-telemetry-and-logs-api-examples.jsonl").unwrap();
-        for l in tel.lines() {
-            let v: Value = serde_json::from_str(l).unwrap();
-            let mut t = Tables::default();
-            let r = parse_value(v["record"].clone(), &Context::default(), "s", &mut t);
-            println!("TEL {:?} {}", r, v["record"]["type"]);
-        }
-        let dd = std::fs::read_to_string("/work/shared/data/lambda-cloudwatch-logs/datadog-serverless-functions/lambda_platform_log_lines.jsonl").unwrap();
-        for l in dd.lines() {
-            let v: Value = serde_json::from_str(l).unwrap();
-            let mut t = Tables::default();
-            let r = runtime::parse_text(v["message"].as_str().unwrap(), &ctx, "s", &mut t);
-            let b = t.runtime.finish();
-            use arrow::array::AsArray;
-            println!("DD {:?} kind={} dur={:?} billed={:?} init={:?} rid={}", r, b.column_by_name("kind").unwrap().as_string::<i32>().value(0), b.column_by_name("duration_ms").unwrap().as_primitive::<arrow::datatypes::Float64Type>().value(0), b.column_by_name("billed_ms").unwrap().as_primitive::<arrow::datatypes::Float64Type>().value(0), b.column_by_name("init_ms").unwrap().as_primitive::<arrow::datatypes::Float64Type>().value(0), b.column_by_name("request_id").unwrap().as_string::<i32>().value(0));
-        }
     }
 }

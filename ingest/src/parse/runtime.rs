@@ -370,7 +370,7 @@ fn telemetry_row(
     source: &str,
 ) -> Result<RuntimeRow, RecordError> {
     let time = obj.get("time").and_then(log_time).or(ctx.time_us);
-    let record = &obj["record"];
+    let record = obj.get("record").unwrap_or(&Value::Null);
 
     if kind == "function" || kind == "extension" {
         let mut inner = ctx.clone();
@@ -662,6 +662,28 @@ mod tests {
         assert_eq!(
             rows[15].request_id.as_deref(),
             Some("c0ffee00-1234-4abc-9def-0123456789ab")
+        );
+    }
+
+    #[test]
+    fn report_inside_a_cloudwatch_message() {
+        // CloudWatch Logs keeps the XRAY part on a second line of the same message, and
+        // older runtimes separate fields with spaces.
+        let r = row("REPORT RequestId: 5e0f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b Duration: 1.07 ms  Billed Duration: 2 ms Memory Size: 256 MB Max Memory Used: 77 MB  Init Duration: 980 ms\t\nXRAY TraceId: 1-665b0e2a-00aa11bb22cc33dd44ee55ff\tSegmentId: 1a2b3c4d5e6f7a8b\tSampled: true\t\n");
+        assert_eq!(r.kind, RuntimeKind::Report);
+        assert_eq!(
+            r.request_id.as_deref(),
+            Some("5e0f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b")
+        );
+        assert_eq!(
+            (r.duration_ms, r.billed_ms, r.init_ms),
+            (Some(1.07), Some(2.0), Some(980.0))
+        );
+        assert_eq!((r.memory_mb, r.max_memory_mb), (Some(256), Some(77)));
+        let init = row("INIT_REPORT Init Duration: 10002.81 ms\tPhase: init\tStatus: timeout");
+        assert_eq!(
+            (init.kind, init.init_ms, init.status.as_deref()),
+            (RuntimeKind::Init, Some(10002.81), Some("timeout"))
         );
     }
 

@@ -161,14 +161,46 @@ impl<R: Read> Splitter<R> {
             if self.pos == self.buf.len() {
                 break;
             }
-            match self.buf[self.pos] {
-                b'{' | b'[' => self.value(f),
-                _ => self.text_line(f),
+            if self.starts_json() {
+                self.value(f)
+            } else {
+                self.text_line(f)
             }
         }
         match self.error.take() {
             Some(e) => Err(e),
             None => Ok(()),
+        }
+    }
+
+    /// True when the record at `pos` starts like JSON: `{` then a key or `}`, or `[` then
+    /// a value or `]`. Text lines that merely start with a bracket — Python's
+    /// `[ERROR] 2024-… message` — are text.
+    fn starts_json(&mut self) -> bool {
+        let open = self.buf[self.pos];
+        if open != b'{' && open != b'[' {
+            return false;
+        }
+        // Look at the first non-blank byte after the bracket, reading more if needed.
+        let mut i = self.pos + 1;
+        loop {
+            if i == self.buf.len() {
+                let old = self.pos;
+                let more = self.refill(self.pos);
+                i -= old - self.pos;
+                if !more {
+                    // `{` or `[` alone at the end: let the JSON scanner report it.
+                    return true;
+                }
+                continue;
+            }
+            match self.buf[i] {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'"' => return true,
+                b'}' => return open == b'{',
+                b'{' | b'[' | b']' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => return open == b'[',
+                _ => return false,
+            }
         }
     }
 
@@ -528,10 +560,21 @@ mod tests {
 
     #[test]
     fn json_lines_array_and_text_mixed() {
-        let input = "{\"a\":1}\n[{\"b\":2},{\"c\":3}]\nSTART RequestId: x\r\n\n{\"d\":\"q\\\"\"}";
+        let input = "{\"a\":1}\n[{\"b\":2},{\"c\":3}]\nSTART RequestId: x\r\n\n{\"d\":\"q\\\"\"}\n[ERROR] boom [1]\n{not json}";
         let r = split(input);
         let texts: Vec<_> = r.iter().map(|x| (x.0.as_str(), x.2)).collect();
-        assert_eq!(texts, [("{\"a\":1}", 1), ("{\"b\":2}", 2), ("{\"c\":3}", 2), ("START RequestId: x", 3), ("{\"d\":\"q\\\"\"}", 5)]);
+        assert_eq!(
+            texts,
+            [
+                ("{\"a\":1}", 1),
+                ("{\"b\":2}", 2),
+                ("{\"c\":3}", 2),
+                ("START RequestId: x", 3),
+                ("{\"d\":\"q\\\"\"}", 5),
+                ("[ERROR] boom [1]", 6),
+                ("{not json}", 7)
+            ]
+        );
     }
 
     #[test]
