@@ -62,7 +62,11 @@ fn cloudtrail_doc(n: usize) -> Vec<u8> {
 fn apigw_lines(n: usize) -> Vec<u8> {
     let mut out = String::new();
     for i in 0..n {
-        let q = if i % 10 == 0 { format!("' OR {i}={i}--") } else { format!("item{i}") };
+        let q = if i % 10 == 0 {
+            format!("' OR {i}={i}--")
+        } else {
+            format!("item{i}")
+        };
         out.push_str(&serde_json_line(i, &q));
         out.push('\n');
     }
@@ -82,7 +86,12 @@ fn run(input: &[u8]) -> Counting {
     let ctx = Context::default();
     let mut s = Splitter::new(input, 16 << 20);
     s.run(&mut |p| {
-        let pos = Position { source: source.clone(), offset: p.offset, line: p.line, index: None };
+        let pos = Position {
+            source: source.clone(),
+            offset: p.offset,
+            line: p.line,
+            index: None,
+        };
         match p.kind {
             Kind::Json => parse::json_record(p.bytes, &pos, &ctx, &mut sink),
             Kind::Text => parse::text_record(p.bytes, &pos, &ctx, &mut sink),
@@ -96,20 +105,29 @@ fn benches(c: &mut Criterion) {
     let n = 20_000;
     let doc = cloudtrail_doc(n);
     let check = run(&doc);
-    assert_eq!((check.stored, check.bad), (n as u64, 0), "bench input parses");
+    assert_eq!(
+        (check.stored, check.bad),
+        (n as u64, 0),
+        "bench input parses"
+    );
 
     let mut g = c.benchmark_group("split");
     g.throughput(Throughput::Bytes(doc.len() as u64));
     g.bench_function("records_document", |b| {
         b.iter(|| {
             let mut k = 0u64;
-            Splitter::new(&doc[..], 16 << 20).run(&mut |_| k += 1).unwrap();
+            Splitter::new(&doc[..], 16 << 20)
+                .run(&mut |_| k += 1)
+                .unwrap();
             k
         })
     });
     g.finish();
 
-    for (name, input) in [("cloudtrail", doc.clone()), ("lambda_apigw", apigw_lines(n))] {
+    for (name, input) in [
+        ("cloudtrail", doc.clone()),
+        ("lambda_apigw", apigw_lines(n)),
+    ] {
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function("records", |b| b.iter(|| run(&input).stored));

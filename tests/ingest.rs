@@ -16,23 +16,49 @@ fn every_cloudtrail_form_is_recognised_by_content() {
     // 4 (S3 layout gz) + 2 (pretty) + 4 (edge cases, .json holding JSON lines) + 2 (array)
     // + 2 (EventBridge) + 2 (Logstash) + 3 (CloudWatch Logs) + 1 (good line among bad ones)
     // + the records before the damage of the truncated gzip.
-    let before_damage = query_csv(lake.path(), "SELECT count(*) FROM cloudtrail WHERE event_id LIKE 'trunc-%'")[0]
-        .parse::<u64>()
-        .unwrap();
-    assert!(before_damage > 100, "records before the gzip damage are kept: {before_damage}");
-    assert_eq!(n(&s["records_stored"]["cloudtrail"]), 20 + before_damage, "{s:#}");
-    assert_eq!(n(&s["records_stored"]["lambda_runtime"]), 3, "START/END/REPORT from the Lambda log group: {s:#}");
-    assert_eq!(n(&s["records_skipped"]["CloudWatch Logs control message"]), 1);
+    let before_damage = query_csv(
+        lake.path(),
+        "SELECT count(*) FROM cloudtrail WHERE event_id LIKE 'trunc-%'",
+    )[0]
+    .parse::<u64>()
+    .unwrap();
+    assert!(
+        before_damage > 100,
+        "records before the gzip damage are kept: {before_damage}"
+    );
+    assert_eq!(
+        n(&s["records_stored"]["cloudtrail"]),
+        20 + before_damage,
+        "{s:#}"
+    );
+    assert_eq!(
+        n(&s["records_stored"]["lambda_runtime"]),
+        3,
+        "START/END/REPORT from the Lambda log group: {s:#}"
+    );
+    assert_eq!(
+        n(&s["records_skipped"]["CloudWatch Logs control message"]),
+        1
+    );
     // 6 bad lines + the record cut by the damage.
     assert_eq!(n(&s["records_quarantined"]), 7, "{s:#}");
     assert_eq!(s["damaged_sources"].as_array().unwrap().len(), 1);
-    assert!(s["damaged_sources"][0].as_str().unwrap().contains("truncated.jsonl.gz"));
+    assert!(s["damaged_sources"][0]
+        .as_str()
+        .unwrap()
+        .contains("truncated.jsonl.gz"));
 }
 
 #[test]
 fn canonical_columns_are_filled() {
     let lake = tempfile::tempdir().unwrap();
-    ingest_json(&[&fixture("cloudtrail/edge-cases.json"), &fixture("cloudtrail/AWSLogs")], lake.path());
+    ingest_json(
+        &[
+            &fixture("cloudtrail/edge-cases.json"),
+            &fixture("cloudtrail/AWSLogs"),
+        ],
+        lake.path(),
+    );
     let rows = query_csv(
         lake.path(),
         "SELECT event_id, principal_type, session_name, session_issuer_arn, error_code, error_message IS NULL, \
@@ -40,19 +66,38 @@ fn canonical_columns_are_filled() {
     );
     assert!(rows.contains(&"ct-0102,AssumedRole,orders-fn,arn:aws:iam::111122223333:role/orders-fn-role,AccessDeniedException,true,false,false,2024-03-01".to_string()), "{rows:#?}");
     assert!(rows.contains(&"ct-0103,AssumedRole,orders-fn,arn:aws:iam::111122223333:role/orders-fn-role,,true,true,,2024-03-01".to_string()), "{rows:#?}");
-    assert!(rows.iter().any(|r| r.starts_with("ct-big-0001,IAMUser,,,,true,false,true,")), "event over 100 KB kept whole: {rows:#?}");
-    assert!(rows.contains(&"ct-0104,IAMUser,,,,true,false,false,2024-03-02".to_string()), "partitioned by event date: {rows:#?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("ct-big-0001,IAMUser,,,,true,false,true,")),
+        "event over 100 KB kept whole: {rows:#?}"
+    );
+    assert!(
+        rows.contains(&"ct-0104,IAMUser,,,,true,false,false,2024-03-02".to_string()),
+        "partitioned by event date: {rows:#?}"
+    );
     let svc = query_csv(lake.path(), "SELECT principal_type, principal_arn, invoked_by FROM cloudtrail WHERE event_id = 'ct-0003'");
-    assert_eq!(svc, ["AWSService,lambda.amazonaws.com,lambda.amazonaws.com"]);
+    assert_eq!(
+        svc,
+        ["AWSService,lambda.amazonaws.com,lambda.amazonaws.com"]
+    );
 }
 
 #[test]
 fn secrets_never_reach_the_lake() {
     let lake = tempfile::tempdir().unwrap();
     ingest_json(&[&fixture("cloudtrail/AWSLogs")], lake.path());
-    let r = query_csv(lake.path(), "SELECT response_elements FROM cloudtrail WHERE event_id = 'ct-0003'");
-    assert!(r[0].contains("ASIAEXAMPLEFNKEY0001"), "access key ids are kept for pivots: {r:?}");
-    assert!(!r[0].contains("IQoJb3JpZ2lu"), "session tokens are redacted: {r:?}");
+    let r = query_csv(
+        lake.path(),
+        "SELECT response_elements FROM cloudtrail WHERE event_id = 'ct-0003'",
+    );
+    assert!(
+        r[0].contains("ASIAEXAMPLEFNKEY0001"),
+        "access key ids are kept for pivots: {r:?}"
+    );
+    assert!(
+        !r[0].contains("IQoJb3JpZ2lu"),
+        "session tokens are redacted: {r:?}"
+    );
     for f in parquet_files(lake.path()) {
         let bytes = std::fs::read(&f).unwrap();
         assert!(!bytes.windows(12).any(|w| w == b"IQoJb3JpZ2lu"), "{f:?}");
@@ -69,14 +114,31 @@ fn quarantine_lines_name_reason_source_and_position() {
     let qdir = lake.path().join("_quarantine");
     let lines: Vec<serde_json::Value> = std::fs::read_dir(&qdir)
         .unwrap()
-        .flat_map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<_>>())
+        .flat_map(|e| {
+            std::fs::read_to_string(e.unwrap().path())
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<_>>()
+        })
         .collect();
     assert_eq!(lines.len(), 6);
-    let by_line = |l: u64| lines.iter().find(|q| q["line"] == l).unwrap_or_else(|| panic!("line {l} in {lines:#?}"));
-    assert!(by_line(1)["reason"].as_str().unwrap().contains("not-a-time"));
+    let by_line = |l: u64| {
+        lines
+            .iter()
+            .find(|q| q["line"] == l)
+            .unwrap_or_else(|| panic!("line {l} in {lines:#?}"))
+    };
+    assert!(by_line(1)["reason"]
+        .as_str()
+        .unwrap()
+        .contains("not-a-time"));
     assert!(by_line(2)["reason"].as_str().unwrap().contains("line 2"));
     assert_eq!(by_line(4)["kind"], "unrecognised");
-    assert!(by_line(6)["reason"].as_str().unwrap().contains("userIdentity"));
+    assert!(by_line(6)["reason"]
+        .as_str()
+        .unwrap()
+        .contains("userIdentity"));
     assert_eq!(by_line(7)["kind"], "undecodable_envelope");
     for q in &lines {
         assert!(q["source"].as_str().unwrap().ends_with("bad-records.jsonl"));
@@ -91,9 +153,21 @@ fn quarantine_lines_name_reason_source_and_position() {
 #[test]
 fn ingesting_the_same_source_twice_adds_nothing() {
     let lake = tempfile::tempdir().unwrap();
-    let first = ingest_json(&[&fixture("cloudtrail/AWSLogs"), &fixture("cloudtrail/pretty-delivery.json")], lake.path());
+    let first = ingest_json(
+        &[
+            &fixture("cloudtrail/AWSLogs"),
+            &fixture("cloudtrail/pretty-delivery.json"),
+        ],
+        lake.path(),
+    );
     assert_eq!(n(&first["sources_ingested"]), 2);
-    let again = ingest_json(&[&fixture("cloudtrail/AWSLogs"), &fixture("cloudtrail/pretty-delivery.json")], lake.path());
+    let again = ingest_json(
+        &[
+            &fixture("cloudtrail/AWSLogs"),
+            &fixture("cloudtrail/pretty-delivery.json"),
+        ],
+        lake.path(),
+    );
     assert_eq!(n(&again["sources_already_in_lake"]), 2, "{again:#}");
     assert_eq!(n(&again["records_in"]), 0);
     // A copy under another name (re-downloaded) is recognised by its content.
@@ -102,7 +176,10 @@ fn ingesting_the_same_source_twice_adds_nothing() {
     std::fs::copy(fixture("cloudtrail/pretty-delivery.json"), &p).unwrap();
     let third = ingest_json(&[&p], lake.path());
     assert_eq!(n(&third["sources_already_in_lake"]), 1, "{third:#}");
-    assert_eq!(query_csv(lake.path(), "SELECT count(*) FROM cloudtrail"), ["6"]);
+    assert_eq!(
+        query_csv(lake.path(), "SELECT count(*) FROM cloudtrail"),
+        ["6"]
+    );
 }
 
 #[test]
@@ -116,10 +193,17 @@ fn a_crash_before_the_manifest_does_not_duplicate_rows() {
     }
     let staging = lake.path().join("_staging/1234-dead");
     std::fs::create_dir_all(&staging).unwrap();
-    std::fs::write(staging.join("cloudtrail-2024-03-01.parquet"), b"PAR1 partial").unwrap();
+    std::fs::write(
+        staging.join("cloudtrail-2024-03-01.parquet"),
+        b"PAR1 partial",
+    )
+    .unwrap();
     let s = ingest_json(&[&fixture("cloudtrail/AWSLogs")], lake.path());
     assert_eq!(n(&s["sources_ingested"]), 1);
-    assert_eq!(query_csv(lake.path(), "SELECT count(*) FROM cloudtrail"), ["4"]);
+    assert_eq!(
+        query_csv(lake.path(), "SELECT count(*) FROM cloudtrail"),
+        ["4"]
+    );
 }
 
 #[test]
@@ -132,11 +216,24 @@ fn stdin_is_a_source() {
         .write_stdin(data.clone())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(n(&s["records_stored"]["cloudtrail"]), 2);
-    let src = query_csv(lake.path(), "SELECT DISTINCT source FROM cloudtrail ORDER BY source");
-    assert_eq!(src, ["-@0", format!("-@{}", data.iter().position(|b| *b == b'\n').unwrap() + 1).as_str()]);
+    let src = query_csv(
+        lake.path(),
+        "SELECT DISTINCT source FROM cloudtrail ORDER BY source",
+    );
+    assert_eq!(
+        src,
+        [
+            "-@0",
+            format!("-@{}", data.iter().position(|b| *b == b'\n').unwrap() + 1).as_str()
+        ]
+    );
 }
 
 #[test]
@@ -151,14 +248,21 @@ fn human_summary_states_the_conservation_law() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("records in 7 = stored 1 + quarantined 6 + skipped 0\n"), "{text}");
+    assert!(
+        text.starts_with("records in 7 = stored 1 + quarantined 6 + skipped 0\n"),
+        "{text}"
+    );
     assert!(text.contains("quarantine: "), "{text}");
 }
 
 #[test]
 fn unreadable_input_fails_with_its_path_and_exit_code_1() {
     let lake = tempfile::tempdir().unwrap();
-    let out = tripline().args(["ingest", "/no/such/file.json", "--lake"]).arg(lake.path()).output().unwrap();
+    let out = tripline()
+        .args(["ingest", "/no/such/file.json", "--lake"])
+        .arg(lake.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/no/such/file.json"), "{err}");
@@ -206,6 +310,10 @@ fn format_restricts_the_family_and_quarantines_the_rest() {
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_conservation(&s);
     assert_eq!(n(&s["records_stored"]["lambda_runtime"]), 3);
-    assert_eq!(n(&s["records_quarantined"]), 3, "the CloudTrail events are refused, not dropped: {s:#}");
+    assert_eq!(
+        n(&s["records_quarantined"]),
+        3,
+        "the CloudTrail events are refused, not dropped: {s:#}"
+    );
     assert!(s["records_stored"].get("cloudtrail").is_none());
 }

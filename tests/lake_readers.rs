@@ -9,7 +9,10 @@ use crate::util::*;
 fn duckdb_reads_the_lake_as_is() {
     let lake = tempfile::tempdir().unwrap();
     ingest_json(&[&fixture("cloudtrail")], lake.path());
-    let ours = query_csv(lake.path(), "SELECT count(*), count(DISTINCT event_id), min(event_time) FROM cloudtrail");
+    let ours = query_csv(
+        lake.path(),
+        "SELECT count(*), count(DISTINCT event_id), min(event_time) FROM cloudtrail",
+    );
     let script = format!(
         "import duckdb\n\
          r = duckdb.sql(\"SELECT count(*), count(DISTINCT event_id), epoch_us(min(event_time)), typeof(min(event_time)), \
@@ -17,7 +20,11 @@ fn duckdb_reads_the_lake_as_is() {
          print(r[0], r[1], r[2], r[3].replace(' ', '_'), r[4])\n",
         lake.path().display()
     );
-    let out = Command::new("python3").arg("-c").arg(&script).output().expect("python3 runs");
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("python3 runs");
     assert!(
         out.status.success(),
         "DuckDB could not read the lake (the test command installs it: pip install duckdb): {}",
@@ -28,7 +35,10 @@ fn duckdb_reads_the_lake_as_is() {
     let ours: Vec<&str> = ours[0].split(',').collect();
     assert_eq!(f[0], ours[0], "row count");
     assert_eq!(f[1], ours[1], "distinct event ids");
-    assert_eq!(f[2], "1709287201000000", "2024-03-01T10:00:01Z in µs: {text}");
+    assert_eq!(
+        f[2], "1709287201000000",
+        "2024-03-01T10:00:01Z in µs: {text}"
+    );
     assert_eq!(f[3], "TIMESTAMP_WITH_TIME_ZONE", "{text}");
     assert_eq!(f[4], "2", "two date partitions: {text}");
 }

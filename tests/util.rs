@@ -13,15 +13,25 @@ pub fn tripline() -> Command {
 
 /// A fixture path under `tests/fixtures/`.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// Runs `tripline ingest --json` and returns the parsed summary.
 pub fn ingest_json(inputs: &[&Path], lake: &Path) -> serde_json::Value {
     let mut cmd = tripline();
-    cmd.arg("ingest").args(inputs).arg("--lake").arg(lake).arg("--json");
+    cmd.arg("ingest")
+        .args(inputs)
+        .arg("--lake")
+        .arg(lake)
+        .arg("--json");
     let out = cmd.output().expect("runs");
-    assert!(out.status.success(), "ingest failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ingest failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("ingest --json prints one JSON document")
 }
 
@@ -33,17 +43,33 @@ pub fn query_csv(lake: &Path, sql: &str) -> Vec<String> {
         .arg(sql)
         .output()
         .expect("runs");
-    assert!(out.status.success(), "query failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8").lines().skip(1).map(str::to_string).collect()
+    assert!(
+        out.status.success(),
+        "query failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
 }
 
 /// `records_in == Σ records_stored + records_quarantined + Σ records_skipped`.
 pub fn assert_conservation(s: &serde_json::Value) {
-    let sum = |v: &serde_json::Value| v.as_object().map_or(0, |m| m.values().map(|x| x.as_u64().unwrap()).sum::<u64>());
+    let sum = |v: &serde_json::Value| {
+        v.as_object()
+            .map_or(0, |m| m.values().map(|x| x.as_u64().unwrap()).sum::<u64>())
+    };
     let stored = sum(&s["records_stored"]);
     let skipped = sum(&s["records_skipped"]);
     let q = s["records_quarantined"].as_u64().unwrap();
-    assert_eq!(s["records_in"].as_u64().unwrap(), stored + q + skipped, "{s:#}");
+    assert_eq!(
+        s["records_in"].as_u64().unwrap(),
+        stored + q + skipped,
+        "{s:#}"
+    );
 }
 
 /// Every Parquet file under `dir`, recursively.

@@ -139,12 +139,20 @@ impl Summary {
 /// records are quarantined and counted.
 pub fn ingest(cfg: &IngestConfig, progress: &Progress) -> Result<Summary, IngestError> {
     let started = Instant::now();
-    std::fs::create_dir_all(&cfg.lake).map_err(|source| IngestError::Lake { path: cfg.lake.clone(), source })?;
+    std::fs::create_dir_all(&cfg.lake).map_err(|source| IngestError::Lake {
+        path: cfg.lake.clone(),
+        source,
+    })?;
     let sources = source::expand(&cfg.inputs, Some(&cfg.lake))?;
-    progress.sources_total.store(sources.len() as u64, Ordering::Relaxed);
+    progress
+        .sources_total
+        .store(sources.len() as u64, Ordering::Relaxed);
     let manifest = Mutex::new(Manifest::load(&cfg.lake)?);
     let next = AtomicUsize::new(0);
-    let quarantine = cfg.quarantine.clone().unwrap_or_else(|| lake::default_quarantine(&cfg.lake));
+    let quarantine = cfg
+        .quarantine
+        .clone()
+        .unwrap_or_else(|| lake::default_quarantine(&cfg.lake));
     let threads = cfg.threads.max(1).min(sources.len().max(1));
     let results: Vec<Result<Summary, IngestError>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
@@ -193,11 +201,17 @@ struct SourceSink<'a> {
 impl SourceSink<'_> {
     fn flush(&mut self, table: Table, force: bool) {
         let b = self.tables.get_mut(table);
-        if b.is_empty() || (!force && b.len() < self.cfg.batch_rows && b.bytes() < self.cfg.batch_bytes) {
+        if b.is_empty()
+            || (!force && b.len() < self.cfg.batch_rows && b.bytes() < self.cfg.batch_bytes)
+        {
             return;
         }
         let batch = b.finish();
-        *self.summary.rows_written.entry(table.name().into()).or_default() += batch.num_rows() as u64;
+        *self
+            .summary
+            .rows_written
+            .entry(table.name().into())
+            .or_default() += batch.num_rows() as u64;
         if let Err(e) = self.writer.write(table, batch) {
             self.error.get_or_insert(e);
         }
@@ -211,7 +225,11 @@ impl Sink for SourceSink<'_> {
 
     fn stored(&mut self, table: Table) {
         self.summary.records_in += 1;
-        *self.summary.records_stored.entry(table.name().into()).or_default() += 1;
+        *self
+            .summary
+            .records_stored
+            .entry(table.name().into())
+            .or_default() += 1;
         for t in Table::ALL {
             self.flush(t, false);
         }
@@ -220,7 +238,11 @@ impl Sink for SourceSink<'_> {
     fn quarantined(&mut self, pos: &Position, raw: &[u8], reason: &RecordError) {
         self.summary.records_in += 1;
         self.summary.records_quarantined += 1;
-        *self.summary.quarantined_by_kind.entry(reason.kind().into()).or_default() += 1;
+        *self
+            .summary
+            .quarantined_by_kind
+            .entry(reason.kind().into())
+            .or_default() += 1;
         if let Err(e) = self.quarantine.write(pos, raw, reason) {
             self.error.get_or_insert(e);
         }
@@ -232,7 +254,11 @@ impl Sink for SourceSink<'_> {
 
     fn skipped(&mut self, reason: &'static str) {
         self.summary.records_in += 1;
-        *self.summary.records_skipped.entry(reason.into()).or_default() += 1;
+        *self
+            .summary
+            .records_skipped
+            .entry(reason.into())
+            .or_default() += 1;
     }
 }
 
@@ -242,7 +268,11 @@ fn unique() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_nanos();
-    format!("{}-{t}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}-{t}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 fn ingest_source(
@@ -253,8 +283,16 @@ fn ingest_source(
     progress: &Progress,
 ) -> Result<Summary, IngestError> {
     let name = src.name();
-    if src.path.is_some() && manifest.lock().expect("manifest lock").has_file(&name, src.size, src.mtime_ns) {
-        return Ok(Summary { sources_already_in_lake: 1, ..Default::default() });
+    if src.path.is_some()
+        && manifest
+            .lock()
+            .expect("manifest lock")
+            .has_file(&name, src.size, src.mtime_ns)
+    {
+        return Ok(Summary {
+            sources_already_in_lake: 1,
+            ..Default::default()
+        });
     }
     let staging = lake::staging_dir(&cfg.lake).join(unique());
     let mut sink = SourceSink {
@@ -271,7 +309,12 @@ fn ingest_source(
     let mut splitter = Splitter::new(opened.reader, cfg.max_record);
     let read = splitter.run(&mut |piece| {
         progress.records.fetch_add(1, Ordering::Relaxed);
-        let pos = Position { source: source_name.clone(), offset: piece.offset, line: piece.line, index: None };
+        let pos = Position {
+            source: source_name.clone(),
+            offset: piece.offset,
+            line: piece.line,
+            index: None,
+        };
         if let Some(problem) = &piece.problem {
             return sink.quarantined(&pos, piece.bytes, problem);
         }
@@ -281,8 +324,14 @@ fn ingest_source(
         }
     });
     if let Err(e) = read {
-        let what = if opened.gzip { "gzip stream damaged" } else { "read error" };
-        sink.summary.damaged_sources.push(format!("{name}: {what} at byte {}: {e}", splitter.offset()));
+        let what = if opened.gzip {
+            "gzip stream damaged"
+        } else {
+            "read error"
+        };
+        sink.summary
+            .damaged_sources
+            .push(format!("{name}: {what} at byte {}: {e}", splitter.offset()));
     }
     for t in Table::ALL {
         sink.flush(t, true);
@@ -292,13 +341,21 @@ fn ingest_source(
         return Err(e);
     }
     let hash = opened.hash.finish();
-    let SourceSink { writer, quarantine, mut summary, .. } = sink;
+    let SourceSink {
+        writer,
+        quarantine,
+        mut summary,
+        ..
+    } = sink;
     let files = writer.close()?;
     let mut manifest = manifest.lock().expect("manifest lock");
     if manifest.has_hash(&hash) {
         quarantine.discard();
         let _ = std::fs::remove_dir_all(&staging);
-        return Ok(Summary { sources_already_in_lake: 1, ..Default::default() });
+        return Ok(Summary {
+            sources_already_in_lake: 1,
+            ..Default::default()
+        });
     }
     let paths = lake::writer::commit(&cfg.lake, &hash, &files)?;
     quarantine.commit(&quarantine_dir.join(format!("{}.jsonl", &hash[..32])))?;

@@ -66,12 +66,24 @@ pub struct QuarantineWriter {
 impl QuarantineWriter {
     /// A writer whose temporary file will be `tmp` (created on the first line).
     pub fn new(tmp: PathBuf) -> Self {
-        QuarantineWriter { tmp, out: None, count: 0 }
+        QuarantineWriter {
+            tmp,
+            out: None,
+            count: 0,
+        }
     }
 
     /// Appends one rejected record.
-    pub fn write(&mut self, pos: &Position, raw: &[u8], reason: &RecordError) -> Result<(), IngestError> {
-        let lake_err = |source| IngestError::Lake { path: self.tmp.clone(), source };
+    pub fn write(
+        &mut self,
+        pos: &Position,
+        raw: &[u8],
+        reason: &RecordError,
+    ) -> Result<(), IngestError> {
+        let lake_err = |source| IngestError::Lake {
+            path: self.tmp.clone(),
+            source,
+        };
         if self.out.is_none() {
             if let Some(dir) = self.tmp.parent() {
                 std::fs::create_dir_all(dir).map_err(lake_err)?;
@@ -94,7 +106,10 @@ impl QuarantineWriter {
         let mut json = serde_json::to_vec(&line).expect("quarantine line serialises");
         json.push(b'\n');
         let out = self.out.as_mut().expect("opened above");
-        out.write_all(&json).map_err(|source| IngestError::Lake { path: self.tmp.clone(), source })?;
+        out.write_all(&json).map_err(|source| IngestError::Lake {
+            path: self.tmp.clone(),
+            source,
+        })?;
         self.count += 1;
         Ok(())
     }
@@ -102,8 +117,13 @@ impl QuarantineWriter {
     /// Flushes and moves the file to `dest` (atomically, by rename). No-op when no
     /// record was quarantined.
     pub fn commit(mut self, dest: &Path) -> Result<(), IngestError> {
-        let Some(out) = self.out.take() else { return Ok(()) };
-        let err = |source| IngestError::Lake { path: dest.to_path_buf(), source };
+        let Some(out) = self.out.take() else {
+            return Ok(());
+        };
+        let err = |source| IngestError::Lake {
+            path: dest.to_path_buf(),
+            source,
+        };
         let file = out.into_inner().map_err(|e| err(e.into_error()))?;
         file.sync_all().map_err(err)?;
         if let Some(dir) = dest.parent() {

@@ -66,7 +66,10 @@ pub fn is_secret_key(key: &str) -> bool {
     if k.ends_with("token") {
         return !NON_SECRET_TOKENS.contains(&k.as_str());
     }
-    k.ends_with("password") || k.ends_with("passwd") || k.ends_with("apikey") || k.ends_with("clientsecret")
+    k.ends_with("password")
+        || k.ends_with("passwd")
+        || k.ends_with("apikey")
+        || k.ends_with("clientsecret")
 }
 
 /// Cheap pre-filter: text that contains none of these needles has nothing to redact,
@@ -77,8 +80,20 @@ fn needles() -> &'static AhoCorasick {
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .build([
-                "auth", "cookie", "pass", "pwd", "secret", "token", "api_key", "apikey", "api-key",
-                "private", "credential", "bearer", "eyJ", "-----BEGIN",
+                "auth",
+                "cookie",
+                "pass",
+                "pwd",
+                "secret",
+                "token",
+                "api_key",
+                "apikey",
+                "api-key",
+                "private",
+                "credential",
+                "bearer",
+                "eyJ",
+                "-----BEGIN",
             ])
             // The needles are fixed literals; building can only fail on absurd sizes.
             .expect("static needles build")
@@ -175,10 +190,25 @@ mod tests {
 
     #[test]
     fn keys_that_name_secrets() {
-        for k in ["Authorization", "x-api-key", "X-Amz-Security-Token", "sessionToken", "password", "db_password", "Cookie"] {
+        for k in [
+            "Authorization",
+            "x-api-key",
+            "X-Amz-Security-Token",
+            "sessionToken",
+            "password",
+            "db_password",
+            "Cookie",
+        ] {
             assert!(is_secret_key(k), "{k}");
         }
-        for k in ["nextToken", "secretId", "accessKeyId", "roleArn", "userName", "ClientToken"] {
+        for k in [
+            "nextToken",
+            "secretId",
+            "accessKeyId",
+            "roleArn",
+            "userName",
+            "ClientToken",
+        ] {
             assert!(!is_secret_key(k), "{k}");
         }
     }
@@ -196,7 +226,10 @@ mod tests {
 
     #[test]
     fn clean_text_is_borrowed() {
-        assert!(matches!(json_text(r#"{"bucketName":"logs"}"#), Cow::Borrowed(_)));
+        assert!(matches!(
+            json_text(r#"{"bucketName":"logs"}"#),
+            Cow::Borrowed(_)
+        ));
         assert!(matches!(text("GET /index.html"), Cow::Borrowed(_)));
     }
 

@@ -77,7 +77,9 @@ pub struct DemoArgs {
 
 /// Runs `tripline demo`.
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let dir = args.dir.unwrap_or_else(|| std::env::temp_dir().join("tripline-demo"));
+    let dir = args
+        .dir
+        .unwrap_or_else(|| std::env::temp_dir().join("tripline-demo"));
     let input = dir.join("input");
     let lake = dir.join("lake");
     for d in [&input, &lake] {
@@ -91,17 +93,32 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "Tripline demo: {} sample files in {}\n", SAMPLE.len(), input.display())?;
-    writeln!(out, "$ tripline ingest {} --lake {}", input.display(), lake.display())?;
+    writeln!(
+        out,
+        "Tripline demo: {} sample files in {}\n",
+        SAMPLE.len(),
+        input.display()
+    )?;
+    writeln!(
+        out,
+        "$ tripline ingest {} --lake {}",
+        input.display(),
+        lake.display()
+    )?;
     let cfg = IngestConfig::new(vec![input.clone()], lake.clone());
     let summary = super::ingest::ingest_with_progress(&cfg, true)?;
     super::ingest::print_summary(&mut out, &summary)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let session = LakeSession::open(&lake).await?;
         for (title, sql) in QUERIES {
             writeln!(out, "\n-- {title}")?;
-            let result = session.query(sql).await.with_context(|| format!("demo query failed: {sql}"))?;
+            let result = session
+                .query(sql)
+                .await
+                .with_context(|| format!("demo query failed: {sql}"))?;
             write_result(&mut out, OutputFormat::Table, &result)?;
         }
         anyhow::Ok(())

@@ -46,34 +46,50 @@ impl Manifest {
     /// Loads `<lake>/_manifest/`.
     pub fn load(lake: &Path) -> Result<Manifest, IngestError> {
         let dir = lake.join("_manifest");
-        let mut m = Manifest { dir: dir.clone(), ..Default::default() };
+        let mut m = Manifest {
+            dir: dir.clone(),
+            ..Default::default()
+        };
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(m),
             Err(source) => return Err(IngestError::Lake { path: dir, source }),
         };
         for e in entries {
-            let path = e.map_err(|source| IngestError::Lake { path: dir.clone(), source })?.path();
+            let path = e
+                .map_err(|source| IngestError::Lake {
+                    path: dir.clone(),
+                    source,
+                })?
+                .path();
             if path.extension().is_none_or(|x| x != "json") {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).map_err(|source| IngestError::Lake { path: path.clone(), source })?;
-            let entry: ManifestEntry = serde_json::from_str(&text)
-                .map_err(|e| IngestError::Manifest { path: path.clone(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| IngestError::Lake {
+                path: path.clone(),
+                source,
+            })?;
+            let entry: ManifestEntry =
+                serde_json::from_str(&text).map_err(|e| IngestError::Manifest {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
             m.insert(&entry);
         }
         Ok(m)
     }
 
     fn insert(&mut self, e: &ManifestEntry) {
-        self.by_stat.insert((e.path.clone(), e.size, e.mtime_ns), e.hash.clone());
+        self.by_stat
+            .insert((e.path.clone(), e.size, e.mtime_ns), e.hash.clone());
         self.hashes.insert(e.hash.clone());
     }
 
     /// True when a file with this path, size and mtime was already stored: it can be
     /// skipped without reading it.
     pub fn has_file(&self, path: &str, size: u64, mtime_ns: i64) -> bool {
-        self.by_stat.contains_key(&(path.to_string(), size, mtime_ns))
+        self.by_stat
+            .contains_key(&(path.to_string(), size, mtime_ns))
     }
 
     /// True when a source with this content hash was already stored.
@@ -93,7 +109,10 @@ impl Manifest {
 
     /// Records a stored source, atomically (temporary file, then rename).
     pub fn record(&mut self, entry: &ManifestEntry) -> Result<(), IngestError> {
-        let err = |source| IngestError::Lake { path: self.dir.clone(), source };
+        let err = |source| IngestError::Lake {
+            path: self.dir.clone(),
+            source,
+        };
         std::fs::create_dir_all(&self.dir).map_err(err)?;
         let tmp = self.dir.join(format!(".{}.json.tmp", entry.hash));
         let dest = self.dir.join(format!("{}.json", entry.hash));

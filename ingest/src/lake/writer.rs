@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-
 use arrow::array::{AsArray, BooleanArray};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::TimestampMicrosecondType;
@@ -30,7 +29,9 @@ fn properties() -> WriterProperties {
         .set_writer_version(WriterVersion::PARQUET_2_0)
         // Level 1: most of zstd's ratio on log data at a fraction of the CPU of the
         // default level; ingest must outrun decompression.
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("level 1 is valid")))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(1).expect("level 1 is valid"),
+        ))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_created_by(format!("tripline {}", env!("CARGO_PKG_VERSION")))
         .build()
@@ -64,7 +65,10 @@ pub struct Written {
 impl SourceWriter {
     /// A writer whose files go to `staging` (a directory private to this source).
     pub fn new(staging: PathBuf) -> Self {
-        SourceWriter { staging, files: BTreeMap::new() }
+        SourceWriter {
+            staging,
+            files: BTreeMap::new(),
+        }
     }
 
     /// Writes a batch of `table`, split by the UTC date of its time column.
@@ -78,7 +82,9 @@ impl SourceWriter {
             .as_primitive::<TimestampMicrosecondType>()
             .clone();
         let days: Vec<i64> = col.values().iter().map(|t| t.div_euclid(DAY_US)).collect();
-        let (min, max) = days.iter().fold((i64::MAX, i64::MIN), |(a, b), d| (a.min(*d), b.max(*d)));
+        let (min, max) = days
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(a, b), d| (a.min(*d), b.max(*d)));
         if min == max {
             return self.write_day(table, min, &batch);
         }
@@ -94,23 +100,55 @@ impl SourceWriter {
     }
 
     fn internal(&self, e: impl std::fmt::Display) -> IngestError {
-        IngestError::Internal { path: self.staging.clone(), message: e.to_string() }
+        IngestError::Internal {
+            path: self.staging.clone(),
+            message: e.to_string(),
+        }
     }
 
-    fn write_day(&mut self, table: Table, day: i64, batch: &RecordBatch) -> Result<(), IngestError> {
+    fn write_day(
+        &mut self,
+        table: Table,
+        day: i64,
+        batch: &RecordBatch,
+    ) -> Result<(), IngestError> {
         if !self.files.contains_key(&(table, day)) {
-            std::fs::create_dir_all(&self.staging)
-                .map_err(|source| IngestError::Lake { path: self.staging.clone(), source })?;
-            let tmp = self.staging.join(format!("{}-{}.parquet", table.name(), date_of(day * DAY_US)));
-            let file = File::create(&tmp).map_err(|source| IngestError::Lake { path: tmp.clone(), source })?;
-            let writer = ArrowWriter::try_new(file, table.schema(), Some(properties()))
-                .map_err(|e| IngestError::Internal { path: tmp.clone(), message: e.to_string() })?;
-            self.files.insert((table, day), Open { writer, tmp, rows: 0 });
+            std::fs::create_dir_all(&self.staging).map_err(|source| IngestError::Lake {
+                path: self.staging.clone(),
+                source,
+            })?;
+            let tmp = self.staging.join(format!(
+                "{}-{}.parquet",
+                table.name(),
+                date_of(day * DAY_US)
+            ));
+            let file = File::create(&tmp).map_err(|source| IngestError::Lake {
+                path: tmp.clone(),
+                source,
+            })?;
+            let writer =
+                ArrowWriter::try_new(file, table.schema(), Some(properties())).map_err(|e| {
+                    IngestError::Internal {
+                        path: tmp.clone(),
+                        message: e.to_string(),
+                    }
+                })?;
+            self.files.insert(
+                (table, day),
+                Open {
+                    writer,
+                    tmp,
+                    rows: 0,
+                },
+            );
         }
         let open = self.files.get_mut(&(table, day)).expect("inserted above");
         open.writer
             .write(batch)
-            .map_err(|e| IngestError::Internal { path: open.tmp.clone(), message: e.to_string() })?;
+            .map_err(|e| IngestError::Internal {
+                path: open.tmp.clone(),
+                message: e.to_string(),
+            })?;
         open.rows += batch.num_rows() as u64;
         Ok(())
     }
@@ -122,9 +160,20 @@ impl SourceWriter {
             let file = open
                 .writer
                 .into_inner()
-                .map_err(|e| IngestError::Internal { path: open.tmp.clone(), message: e.to_string() })?;
-            file.sync_all().map_err(|source| IngestError::Lake { path: open.tmp.clone(), source })?;
-            out.push(Written { table, date: date_of(day * DAY_US), tmp: open.tmp, rows: open.rows });
+                .map_err(|e| IngestError::Internal {
+                    path: open.tmp.clone(),
+                    message: e.to_string(),
+                })?;
+            file.sync_all().map_err(|source| IngestError::Lake {
+                path: open.tmp.clone(),
+                source,
+            })?;
+            out.push(Written {
+                table,
+                date: date_of(day * DAY_US),
+                tmp: open.tmp,
+                rows: open.rows,
+            });
         }
         Ok(out)
     }
@@ -135,11 +184,22 @@ impl SourceWriter {
 pub fn commit(lake: &Path, hash: &str, files: &[Written]) -> Result<Vec<String>, IngestError> {
     let mut paths = Vec::new();
     for f in files {
-        let rel = format!("table={}/date={}/part-{}.parquet", f.table.name(), f.date, &hash[..32]);
+        let rel = format!(
+            "table={}/date={}/part-{}.parquet",
+            f.table.name(),
+            f.date,
+            &hash[..32]
+        );
         let dir = table_dir(lake, f.table.name()).join(format!("date={}", f.date));
-        std::fs::create_dir_all(&dir).map_err(|source| IngestError::Lake { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| IngestError::Lake {
+            path: dir.clone(),
+            source,
+        })?;
         let dest = lake.join(&rel);
-        std::fs::rename(&f.tmp, &dest).map_err(|source| IngestError::Lake { path: dest.clone(), source })?;
+        std::fs::rename(&f.tmp, &dest).map_err(|source| IngestError::Lake {
+            path: dest.clone(),
+            source,
+        })?;
         paths.push(rel);
     }
     if !files.is_empty() {
@@ -150,4 +210,3 @@ pub fn commit(lake: &Path, hash: &str, files: &[Written]) -> Result<Vec<String>,
     }
     Ok(paths)
 }
-

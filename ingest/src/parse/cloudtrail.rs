@@ -123,10 +123,9 @@ impl Probe<'_> {
     /// that is an AWS service endpoint (Lambda trigger records use `aws:sqs` etc.).
     pub fn is_cloudtrail(&self) -> bool {
         self.event_name.is_some()
-            && self
-                .event_source
-                .as_ref()
-                .is_some_and(|s| s.as_str().ends_with(".amazonaws.com") || s.as_str().ends_with(".aws.internal"))
+            && self.event_source.as_ref().is_some_and(|s| {
+                s.as_str().ends_with(".amazonaws.com") || s.as_str().ends_with(".aws.internal")
+            })
     }
 }
 
@@ -189,16 +188,24 @@ pub fn append(p: &Probe<'_>, source: &str, out: &mut CloudTrailBuilder) -> Resul
         .as_ref()
         .or(p.at_timestamp.as_ref())
         .ok_or_else(|| RecordError::field(FORM, "`eventTime` (or `@timestamp`)"))?;
-    let event_time = time::parse(when.as_str())
-        .ok_or_else(|| RecordError::field(FORM, format!("`eventTime` as an ISO 8601 time, got {:?}", when.as_str())))?;
+    let event_time = time::parse(when.as_str()).ok_or_else(|| {
+        RecordError::field(
+            FORM,
+            format!("`eventTime` as an ISO 8601 time, got {:?}", when.as_str()),
+        )
+    })?;
     let identity: Identity<'_> = match p.user_identity {
         Some(raw) if raw.get() != "null" => serde_json::from_str(raw.get())
             .map_err(|e| RecordError::field(FORM, format!("`userIdentity` as an object ({e})")))?,
         _ => Identity::default(),
     };
     let session = identity.session_context.as_ref();
-    let issuer_arn = session.and_then(|c| c.session_issuer.as_ref()).and_then(|i| s(&i.arn));
-    let mfa = session.and_then(|c| c.attributes.as_ref()).and_then(|a| flex_bool(a.mfa_authenticated));
+    let issuer_arn = session
+        .and_then(|c| c.session_issuer.as_ref())
+        .and_then(|i| s(&i.arn));
+    let mfa = session
+        .and_then(|c| c.attributes.as_ref())
+        .and_then(|a| flex_bool(a.mfa_authenticated));
     let arn = s(&identity.arn);
     // An assumed-role ARN ends in `/<role>/<session>`: the session name is the part
     // responders pivot on (often the function name or the CI job).
@@ -270,11 +277,20 @@ mod tests {
         .unwrap();
         let c = |n: &str| b.column_by_name(n).unwrap().clone();
         assert_eq!(c("session_name").as_string::<i32>().value(0), "ci-job");
-        assert_eq!(c("session_issuer_arn").as_string::<i32>().value(0), "arn:aws:iam::111122223333:role/deployer");
-        assert_eq!(c("access_key_id").as_string::<i32>().value(0), "ASIAEXAMPLE");
+        assert_eq!(
+            c("session_issuer_arn").as_string::<i32>().value(0),
+            "arn:aws:iam::111122223333:role/deployer"
+        );
+        assert_eq!(
+            c("access_key_id").as_string::<i32>().value(0),
+            "ASIAEXAMPLE"
+        );
         assert!(!c("mfa_authenticated").as_boolean().value(0));
         assert!(c("response_elements").is_null(0));
-        assert_eq!(c("request_parameters").as_string::<i32>().value(0), r#"{"functionName":"orders"}"#);
+        assert_eq!(
+            c("request_parameters").as_string::<i32>().value(0),
+            r#"{"functionName":"orders"}"#
+        );
     }
 
     #[test]
@@ -283,7 +299,10 @@ mod tests {
             "userIdentity":{"type":"AWSService","invokedBy":"lambda.amazonaws.com"},"errorCode":"AccessDenied","requestParameters":null}"#)
         .unwrap();
         let c = |n: &str| b.column_by_name(n).unwrap().clone();
-        assert_eq!(c("principal_arn").as_string::<i32>().value(0), "lambda.amazonaws.com");
+        assert_eq!(
+            c("principal_arn").as_string::<i32>().value(0),
+            "lambda.amazonaws.com"
+        );
         assert_eq!(c("error_code").as_string::<i32>().value(0), "AccessDenied");
         assert!(c("error_message").is_null(0));
         assert!(c("request_parameters").is_null(0));
@@ -293,7 +312,10 @@ mod tests {
     fn missing_or_bad_time_names_the_field() {
         let e = one(r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#).unwrap_err();
         assert!(e.to_string().contains("eventTime"), "{e}");
-        let e = one(r#"{"eventTime":"yesterday","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#).unwrap_err();
+        let e = one(
+            r#"{"eventTime":"yesterday","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("yesterday"), "{e}");
     }
 
@@ -308,7 +330,12 @@ mod tests {
         let b = one(r#"{"eventTime":"2024-03-01T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"GetSessionToken",
             "responseElements":{"credentials":{"accessKeyId":"ASIAKEEP","sessionToken":"IQoJb3JpZ2luX2VjEXAMPLE","expiration":"x"}}}"#)
         .unwrap();
-        let r = b.column_by_name("response_elements").unwrap().as_string::<i32>().value(0).to_string();
+        let r = b
+            .column_by_name("response_elements")
+            .unwrap()
+            .as_string::<i32>()
+            .value(0)
+            .to_string();
         assert!(r.contains("ASIAKEEP") && !r.contains("IQoJ"), "{r}");
     }
 }

@@ -33,7 +33,9 @@ pub fn dispatch(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink
 
 fn dispatch_at(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink, depth: u8) {
     if depth > MAX_DEPTH {
-        let e = RecordError::Unrecognised(format!("envelopes nested more than {MAX_DEPTH} levels deep"));
+        let e = RecordError::Unrecognised(format!(
+            "envelopes nested more than {MAX_DEPTH} levels deep"
+        ));
         return sink.quarantined(pos, bytes, &e);
     }
     let probe: Probe<'_> = match serde_json::from_slice(bytes) {
@@ -67,7 +69,11 @@ fn dispatch_at(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink,
     if let (Some(_), Some(events)) = (&probe.message_type, probe.log_events) {
         return log_events(bytes, &probe, events, pos, ctx, sink, depth);
     }
-    if probe.message_type.as_ref().is_some_and(|m| m.as_str() == "CONTROL_MESSAGE") {
+    if probe
+        .message_type
+        .as_ref()
+        .is_some_and(|m| m.as_str() == "CONTROL_MESSAGE")
+    {
         return sink.skipped("CloudWatch Logs control message");
     }
     if probe.digest_start_time.is_some() {
@@ -95,7 +101,13 @@ fn fallback(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink, de
                 serde_json::Value::Bool(_) => "a JSON boolean",
                 _ => "JSON null",
             };
-            sink.quarantined(pos, bytes, &RecordError::Unrecognised(format!("{kind}; expected a JSON object (an event or a log record)")))
+            sink.quarantined(
+                pos,
+                bytes,
+                &RecordError::Unrecognised(format!(
+                    "{kind}; expected a JSON object (an event or a log record)"
+                )),
+            )
         }
         Err(e) => sink.quarantined(pos, bytes, &RecordError::Json(e.to_string())),
     }
@@ -135,14 +147,32 @@ fn nested(outer: &[u8], inner: &RawValue, pos: &Position, index: usize) -> Posit
     }
 }
 
-fn elements(bytes: &[u8], records: &RawValue, pos: &Position, ctx: &Context, sink: &mut dyn Sink, depth: u8) {
+fn elements(
+    bytes: &[u8],
+    records: &RawValue,
+    pos: &Position,
+    ctx: &Context,
+    sink: &mut dyn Sink,
+    depth: u8,
+) {
     match serde_json::from_str::<Vec<&RawValue>>(records.get()) {
         Ok(items) => each(bytes, &items, pos, ctx, sink, depth),
-        Err(e) => sink.quarantined(pos, bytes, &RecordError::field("Records container", format!("`Records` as an array ({e})"))),
+        Err(e) => sink.quarantined(
+            pos,
+            bytes,
+            &RecordError::field("Records container", format!("`Records` as an array ({e})")),
+        ),
     }
 }
 
-fn each(bytes: &[u8], items: &[&RawValue], pos: &Position, ctx: &Context, sink: &mut dyn Sink, depth: u8) {
+fn each(
+    bytes: &[u8],
+    items: &[&RawValue],
+    pos: &Position,
+    ctx: &Context,
+    sink: &mut dyn Sink,
+    depth: u8,
+) {
     for (i, item) in items.iter().enumerate() {
         let p = nested(bytes, item, pos, i);
         dispatch_at(item.get().as_bytes(), &p, ctx, sink, depth + 1);
@@ -156,16 +186,23 @@ fn decode_awslogs(awslogs: &RawValue) -> Result<Vec<u8>, RecordError> {
         #[serde(borrow)]
         data: Str<'a>,
     }
-    let a: AwsLogs<'_> = serde_json::from_str(awslogs.get())
-        .map_err(|e| RecordError::field(FORM, format!("`awslogs.data` as a base64 string ({e})")))?;
+    let a: AwsLogs<'_> = serde_json::from_str(awslogs.get()).map_err(|e| {
+        RecordError::field(FORM, format!("`awslogs.data` as a base64 string ({e})"))
+    })?;
     let gz = base64::engine::general_purpose::STANDARD
         .decode(a.data.as_str().trim())
-        .map_err(|e| RecordError::Decode { form: FORM, message: format!("base64: {e}") })?;
+        .map_err(|e| RecordError::Decode {
+            form: FORM,
+            message: format!("base64: {e}"),
+        })?;
     let mut out = Vec::new();
     flate2::read::MultiGzDecoder::new(&gz[..])
         .take(MAX_DECODED)
         .read_to_end(&mut out)
-        .map_err(|e| RecordError::Decode { form: FORM, message: format!("gzip: {e}") })?;
+        .map_err(|e| RecordError::Decode {
+            form: FORM,
+            message: format!("gzip: {e}"),
+        })?;
     Ok(out)
 }
 
@@ -185,13 +222,20 @@ fn log_events(
     sink: &mut dyn Sink,
     depth: u8,
 ) {
-    if probe.message_type.as_ref().is_some_and(|m| m.as_str() == "CONTROL_MESSAGE") {
+    if probe
+        .message_type
+        .as_ref()
+        .is_some_and(|m| m.as_str() == "CONTROL_MESSAGE")
+    {
         return sink.skipped("CloudWatch Logs control message");
     }
     let items: Vec<&RawValue> = match serde_json::from_str(events.get()) {
         Ok(v) => v,
         Err(e) => {
-            let err = RecordError::field("CloudWatch Logs payload", format!("`logEvents` as an array ({e})"));
+            let err = RecordError::field(
+                "CloudWatch Logs payload",
+                format!("`logEvents` as an array ({e})"),
+            );
             return sink.quarantined(pos, bytes, &err);
         }
     };
@@ -209,13 +253,20 @@ fn log_events(
         let ev: LogEvent<'_> = match serde_json::from_str(item.get()) {
             Ok(ev) => ev,
             Err(e) => {
-                let err = RecordError::field("CloudWatch Logs log event", format!("`message` and `timestamp` ({e})"));
+                let err = RecordError::field(
+                    "CloudWatch Logs log event",
+                    format!("`message` and `timestamp` ({e})"),
+                );
                 sink.quarantined(&p, item.get().as_bytes(), &err);
                 continue;
             }
         };
         let Some(message) = ev.message else {
-            sink.quarantined(&p, item.get().as_bytes(), &RecordError::field("CloudWatch Logs log event", "a `message`"));
+            sink.quarantined(
+                &p,
+                item.get().as_bytes(),
+                &RecordError::field("CloudWatch Logs log event", "a `message`"),
+            );
             continue;
         };
         let mut c = base.clone();

@@ -37,8 +37,12 @@ impl Family {
     /// The error for a record of this family when the run accepts only the other.
     pub(crate) fn refused(self) -> RecordError {
         match self {
-            Family::CloudTrail => RecordError::Unrecognised("a CloudTrail event, but `--format lambda` accepts only Lambda logs".into()),
-            Family::Lambda => RecordError::Unrecognised("not a CloudTrail event (`--format cloudtrail` was given)".into()),
+            Family::CloudTrail => RecordError::Unrecognised(
+                "a CloudTrail event, but `--format lambda` accepts only Lambda logs".into(),
+            ),
+            Family::Lambda => RecordError::Unrecognised(
+                "not a CloudTrail event (`--format cloudtrail` was given)".into(),
+            ),
         }
     }
 }

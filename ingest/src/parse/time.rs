@@ -27,14 +27,24 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// Fast path for the exact form CloudTrail writes: `YYYY-MM-DDTHH:MM:SS[.fff…]Z`.
 fn fast_utc(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     if *b.last()? != b'Z' {
         return None;
     }
     let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    let (h, mi, se) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let (h, mi, se) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }
@@ -63,7 +73,11 @@ pub fn parse(s: &str) -> Option<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_micros());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(t.and_utc().timestamp_micros());
         }
@@ -100,7 +114,12 @@ mod tests {
 
     #[test]
     fn fast_path_agrees_with_chrono() {
-        for s in ["2024-02-29T23:59:59Z", "1970-01-01T00:00:00Z", "2019-10-01T09:08:07.123Z", "2031-12-31T00:00:00.123456Z"] {
+        for s in [
+            "2024-02-29T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+            "2019-10-01T09:08:07.123Z",
+            "2031-12-31T00:00:00.123456Z",
+        ] {
             let want = DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros();
             assert_eq!(fast_utc(s), Some(want), "{s}");
         }
@@ -108,10 +127,16 @@ mod tests {
 
     #[test]
     fn other_forms() {
-        assert_eq!(parse("2020-01-01T01:00:00+01:00"), Some(1_577_836_800_000_000));
+        assert_eq!(
+            parse("2020-01-01T01:00:00+01:00"),
+            Some(1_577_836_800_000_000)
+        );
         assert_eq!(parse("1577836800"), Some(1_577_836_800_000_000));
         assert_eq!(parse("1577836800000"), Some(1_577_836_800_000_000));
-        assert_eq!(parse("01/Jan/2020:00:00:00 +0000"), Some(1_577_836_800_000_000));
+        assert_eq!(
+            parse("01/Jan/2020:00:00:00 +0000"),
+            Some(1_577_836_800_000_000)
+        );
         assert_eq!(parse("not a time"), None);
         assert_eq!(date_of(1_577_836_800_000_000), "2020-01-01");
     }

@@ -45,7 +45,11 @@ pub fn expand(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<SourceId
     let mut out = Vec::new();
     for input in inputs {
         if input.as_os_str() == "-" {
-            out.push(SourceId { path: None, size: 0, mtime_ns: 0 });
+            out.push(SourceId {
+                path: None,
+                size: 0,
+                mtime_ns: 0,
+            });
             continue;
         }
         walk(input, exclude.as_deref(), &mut out)?;
@@ -54,7 +58,10 @@ pub fn expand(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<SourceId
 }
 
 fn walk(path: &Path, exclude: Option<&Path>, out: &mut Vec<SourceId>) -> Result<(), IngestError> {
-    let err = |source| IngestError::Input { path: path.to_path_buf(), source };
+    let err = |source| IngestError::Input {
+        path: path.to_path_buf(),
+        source,
+    };
     let meta = std::fs::metadata(path).map_err(err)?;
     if meta.is_dir() {
         if let (Some(ex), Ok(c)) = (exclude, path.canonicalize()) {
@@ -77,7 +84,11 @@ fn walk(path: &Path, exclude: Option<&Path>, out: &mut Vec<SourceId>) -> Result<
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as i64);
-        out.push(SourceId { path: Some(path.to_path_buf()), size: meta.len(), mtime_ns });
+        out.push(SourceId {
+            path: Some(path.to_path_buf()),
+            size: meta.len(),
+            mtime_ns,
+        });
     }
     Ok(())
 }
@@ -117,7 +128,12 @@ pub struct SourceHash(Arc<Mutex<blake3::Hasher>>);
 impl SourceHash {
     /// Hex blake3 of every raw byte read so far: call after the reader is exhausted.
     pub fn finish(&self) -> String {
-        self.0.lock().expect("hasher lock").finalize().to_hex().to_string()
+        self.0
+            .lock()
+            .expect("hasher lock")
+            .finalize()
+            .to_hex()
+            .to_string()
     }
 }
 
@@ -127,10 +143,17 @@ impl SourceHash {
 pub fn open(id: &SourceId, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
     let hasher = Arc::new(Mutex::new(blake3::Hasher::new()));
     let raw: Box<dyn Read + Send> = match &id.path {
-        Some(p) => Box::new(File::open(p).map_err(|source| IngestError::Input { path: p.clone(), source })?),
+        Some(p) => Box::new(File::open(p).map_err(|source| IngestError::Input {
+            path: p.clone(),
+            source,
+        })?),
         None => Box::new(io::stdin()),
     };
-    let hashing = Hashing { inner: raw, hasher: hasher.clone(), counter };
+    let hashing = Hashing {
+        inner: raw,
+        hasher: hasher.clone(),
+        counter,
+    };
     let mut buffered = BufReader::with_capacity(256 * 1024, hashing);
     let head = buffered.fill_buf().map_err(|source| IngestError::Input {
         path: id.path.clone().unwrap_or_else(|| "-".into()),
@@ -142,5 +165,9 @@ pub fn open(id: &SourceId, counter: Arc<AtomicU64>) -> Result<Opened, IngestErro
     } else {
         Box::new(buffered)
     };
-    Ok(Opened { reader, gzip, hash: SourceHash(hasher) })
+    Ok(Opened {
+        reader,
+        gzip,
+        hash: SourceHash(hasher),
+    })
 }

@@ -198,7 +198,9 @@ impl<R: Read> Splitter<R> {
                 b' ' | b'\t' | b'\r' | b'\n' => i += 1,
                 b'"' => return true,
                 b'}' => return open == b'{',
-                b'{' | b'[' | b']' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => return open == b'[',
+                b'{' | b'[' | b']' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                    return open == b'['
+                }
                 _ => return false,
             }
         }
@@ -237,14 +239,23 @@ impl<R: Read> Splitter<R> {
                 bytes: &s,
                 offset: start_off,
                 line,
-                problem: Some(RecordError::TooLarge { size, limit: self.max_record as u64 }),
+                problem: Some(RecordError::TooLarge {
+                    size,
+                    limit: self.max_record as u64,
+                }),
             }),
             None => {
                 let problem = match (&self.error, end) {
                     (Some(e), None) => Some(RecordError::Truncated(e.to_string())),
                     _ => None,
                 };
-                f(Piece { kind: Kind::Text, bytes, offset: start_off, line, problem })
+                f(Piece {
+                    kind: Kind::Text,
+                    bytes,
+                    offset: start_off,
+                    line,
+                    problem,
+                })
             }
         }
         self.pos = stop;
@@ -274,7 +285,11 @@ impl<R: Read> Splitter<R> {
         let mut str_start = 0usize;
         loop {
             if self.pos == self.buf.len() {
-                let keep = if v.stream.is_some() && !v.in_elem { self.pos } else { v.start };
+                let keep = if v.stream.is_some() && !v.in_elem {
+                    self.pos
+                } else {
+                    v.start
+                };
                 let keep = if v.oversize.is_some() { self.pos } else { keep };
                 let old = self.pos;
                 let more = self.refill(keep);
@@ -296,7 +311,8 @@ impl<R: Read> Splitter<R> {
                                 in_str = false;
                                 self.pos += 1;
                                 if v.depth == 1 && v.stream.is_none() {
-                                    v.records_key = &self.buf[str_start..self.pos] == b"\"Records\"";
+                                    v.records_key =
+                                        &self.buf[str_start..self.pos] == b"\"Records\"";
                                 }
                                 if v.stream == Some(v.depth) && v.in_elem {
                                     // A string element of a streamed array.
@@ -309,7 +325,11 @@ impl<R: Read> Splitter<R> {
                                 if self.pos + 1 < self.buf.len() {
                                     self.pos += 2;
                                 } else {
-                                    let keep = if v.oversize.is_some() { self.pos } else { v.start };
+                                    let keep = if v.oversize.is_some() {
+                                        self.pos
+                                    } else {
+                                        v.start
+                                    };
                                     let old = self.pos;
                                     let more = self.refill(keep);
                                     let shift = old - self.pos;
@@ -348,7 +368,11 @@ impl<R: Read> Splitter<R> {
                     if v.stream == Some(v.depth) && !v.in_elem {
                         self.begin_elem(&mut v);
                     }
-                    let records = b == b'[' && v.depth == 1 && v.records_key && v.stream.is_none() && !v.streamed;
+                    let records = b == b'['
+                        && v.depth == 1
+                        && v.records_key
+                        && v.stream.is_none()
+                        && !v.streamed;
                     let top_array = b == b'[' && v.depth == 0;
                     v.depth += 1;
                     self.pos += 1;
@@ -382,7 +406,7 @@ impl<R: Read> Splitter<R> {
                     self.pos += 1;
                 }
                 b'\n' => {
-                    if self.compact == Some(true) && !(v.stream.is_some() && !v.in_elem) {
+                    if self.compact == Some(true) && (v.stream.is_none() || v.in_elem) {
                         return self.broken_line(&mut v, f);
                     }
                     self.line += 1;
@@ -424,17 +448,38 @@ impl<R: Read> Splitter<R> {
         self.emit(v, self.pos, None, f);
     }
 
-    fn emit(&mut self, v: &mut Value, end: usize, problem: Option<RecordError>, f: &mut dyn FnMut(Piece<'_>)) {
+    fn emit(
+        &mut self,
+        v: &mut Value,
+        end: usize,
+        problem: Option<RecordError>,
+        f: &mut dyn FnMut(Piece<'_>),
+    ) {
         let size = self.base + end as u64 - v.start_off;
         let (bytes, problem) = match v.oversize.take() {
             Some(sample) => {
-                let p = RecordError::TooLarge { size, limit: self.max_record as u64 };
-                f(Piece { kind: Kind::Json, bytes: &sample, offset: v.start_off, line: v.start_line, problem: Some(p) });
+                let p = RecordError::TooLarge {
+                    size,
+                    limit: self.max_record as u64,
+                };
+                f(Piece {
+                    kind: Kind::Json,
+                    bytes: &sample,
+                    offset: v.start_off,
+                    line: v.start_line,
+                    problem: Some(p),
+                });
                 return;
             }
             None => (trim_end(&self.buf[v.start.min(end)..end]), problem),
         };
-        f(Piece { kind: Kind::Json, bytes, offset: v.start_off, line: v.start_line, problem });
+        f(Piece {
+            kind: Kind::Json,
+            bytes,
+            offset: v.start_off,
+            line: v.start_line,
+            problem,
+        });
     }
 
     fn finish_value(&mut self, v: &mut Value, first_line: u64, f: &mut dyn FnMut(Piece<'_>)) {
@@ -511,8 +556,11 @@ fn trim_end(b: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
-    /// Splits `input` fed in reads of `step` bytes; returns (text, offset, line, problem).
-    fn split_with(input: &[u8], step: usize, max: usize) -> (Vec<(String, u64, u64, Option<String>)>, bool) {
+    /// One split record: (text, offset, line, problem).
+    type Rec = (String, u64, u64, Option<String>);
+
+    /// Splits `input` fed in reads of `step` bytes.
+    fn split_with(input: &[u8], step: usize, max: usize) -> (Vec<Rec>, bool) {
         struct Slow<'a>(&'a [u8], usize);
         impl Read for Slow<'_> {
             fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
@@ -525,12 +573,17 @@ mod tests {
         let mut s = Splitter::new(Slow(input, step), max);
         let mut out = vec![];
         let r = s.run(&mut |p| {
-            out.push((String::from_utf8_lossy(p.bytes).into_owned(), p.offset, p.line, p.problem.map(|e| e.to_string())))
+            out.push((
+                String::from_utf8_lossy(p.bytes).into_owned(),
+                p.offset,
+                p.line,
+                p.problem.map(|e| e.to_string()),
+            ))
         });
         (out, r.is_err())
     }
 
-    fn split(input: &str) -> Vec<(String, u64, u64, Option<String>)> {
+    fn split(input: &str) -> Vec<Rec> {
         let (a, _) = split_with(input.as_bytes(), usize::MAX, 1 << 20);
         // Every read size gives the same records.
         for step in [1, 2, 3, 7, 64] {
@@ -545,7 +598,10 @@ mod tests {
         let doc = r#"{"Records":[{"a":1},{"b":"x}]"} , {"c":[1,{"d":2}]}]}"#;
         let r = split(doc);
         let texts: Vec<_> = r.iter().map(|x| x.0.as_str()).collect();
-        assert_eq!(texts, [r#"{"a":1}"#, r#"{"b":"x}]"}"#, r#"{"c":[1,{"d":2}]}"#]);
+        assert_eq!(
+            texts,
+            [r#"{"a":1}"#, r#"{"b":"x}]"}"#, r#"{"c":[1,{"d":2}]}"#]
+        );
         assert_eq!(r[1].1, doc.find(r#"{"b""#).unwrap() as u64);
     }
 
@@ -591,7 +647,11 @@ mod tests {
         let r = split("{\"Records\":[{\"a\":1},{\"b\":2},{\"c\":");
         assert_eq!(r.len(), 3);
         assert!(r[0].3.is_none() && r[1].3.is_none());
-        assert!(r[2].3.as_deref().unwrap().contains("end of input"), "{:?}", r[2]);
+        assert!(
+            r[2].3.as_deref().unwrap().contains("end of input"),
+            "{:?}",
+            r[2]
+        );
     }
 
     #[test]
@@ -601,7 +661,11 @@ mod tests {
         for step in [1000, usize::MAX] {
             let (r, _) = split_with(input.as_bytes(), step, 8192);
             assert_eq!(r.len(), 2, "step {step}");
-            assert!(r[0].3.as_deref().unwrap().contains("exceeds"), "{:?}", r[0].3);
+            assert!(
+                r[0].3.as_deref().unwrap().contains("exceeds"),
+                "{:?}",
+                r[0].3
+            );
             assert_eq!(r[0].0.len(), SAMPLE);
             assert_eq!(r[1].0, "{\"ok\":1}");
         }
@@ -620,7 +684,10 @@ mod tests {
         impl Read for Fails {
             fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
                 if self.0 {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "corrupt deflate stream"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "corrupt deflate stream",
+                    ));
                 }
                 self.0 = true;
                 let s = b"{\"a\":1}\n{\"b\":";
@@ -633,6 +700,10 @@ mod tests {
         let r = s.run(&mut |p| got.push((p.bytes.to_vec(), p.problem.map(|e| e.to_string()))));
         assert!(r.is_err());
         assert_eq!(got[0].0, b"{\"a\":1}");
-        assert!(got[1].1.as_deref().unwrap().contains("corrupt deflate"), "{:?}", got[1]);
+        assert!(
+            got[1].1.as_deref().unwrap().contains("corrupt deflate"),
+            "{:?}",
+            got[1]
+        );
     }
 }

@@ -285,13 +285,19 @@ mod tests {
             ..Default::default()
         };
         b.append(&row);
-        b.append(&CloudTrailRow { source: "f@9", ..Default::default() });
+        b.append(&CloudTrailRow {
+            source: "f@9",
+            ..Default::default()
+        });
         let batch = b.finish();
         assert_eq!(batch.num_rows(), 2);
         let col = |n: &str| batch.column_by_name(n).unwrap().clone();
         assert_eq!(col("event_name").as_string::<i32>().value(0), "CreateUser");
         assert_eq!(col("principal_type").as_string::<i32>().value(0), "IAMUser");
-        assert_eq!(col("error_code").as_string::<i32>().value(0), "AccessDenied");
+        assert_eq!(
+            col("error_code").as_string::<i32>().value(0),
+            "AccessDenied"
+        );
         assert_eq!(col("event_type").as_string::<i32>().value(0), "AwsApiCall");
         assert_eq!(col("user_identity").as_string::<i32>().value(0), "{}");
         assert!(col("mfa_authenticated").as_boolean().value(0));

@@ -194,13 +194,26 @@ impl InvocationBuilder {
         put(
             &mut self.bytes,
             &mut self.head,
-            &[&r.account_id, &r.region, &r.function_name, &r.request_id, &r.trigger_request_id],
+            &[
+                &r.account_id,
+                &r.region,
+                &r.function_name,
+                &r.request_id,
+                &r.trigger_request_id,
+            ],
         );
         self.trigger.append_value(r.trigger.as_str());
         put(
             &mut self.bytes,
             &mut self.mid,
-            &[&r.source_ip, &r.user_agent, &r.http_method, &r.path, &r.query, &r.headers],
+            &[
+                &r.source_ip,
+                &r.user_agent,
+                &r.http_method,
+                &r.path,
+                &r.query,
+                &r.headers,
+            ],
         );
         self.body_size.append_option(r.body_size);
         put(
@@ -225,7 +238,9 @@ impl TableBuilder for InvocationBuilder {
 
     fn finish(&mut self) -> RecordBatch {
         let strings = |bs: &mut Vec<StringBuilder>| -> Vec<ArrayRef> {
-            bs.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect()
+            bs.iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef)
+                .collect()
         };
         let mut cols = vec![timestamp_array(std::mem::take(&mut self.time))];
         cols.extend(strings(&mut self.head));

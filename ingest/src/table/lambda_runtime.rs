@@ -202,6 +202,9 @@ mod tests {
         let batch = b.finish();
         let col = |n: &str| batch.column_by_name(n).unwrap().clone();
         assert_eq!(col("kind").as_string::<i32>().value(0), "report");
-        assert_eq!(col("duration_ms").as_primitive::<Float64Type>().value(0), 12.5);
+        assert_eq!(
+            col("duration_ms").as_primitive::<Float64Type>().value(0),
+            12.5
+        );
     }
 }
