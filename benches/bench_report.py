@@ -4,6 +4,7 @@
     bench_report.py ingest  --tsv T --records N [--summary S.json] [--count-csv C.csv]
                             [--peer-json LABEL=FILE]... [--gz-bytes B] [--raw-bytes B]
     bench_report.py query   --tsv T --compare Q=OK|message ... [--max-ratio 1.5]
+                            [--engine-seconds Q=FILE]...
     bench_report.py memory  --tsv T --check LABEL=N:S.json ... [--max-rss-mib 256]
     bench_report.py compare A.csv B.csv [--top K]
 
@@ -77,8 +78,12 @@ def table(header, rows):
     print("\n".join(out))
 
 
+def secs(x):
+    return f"{x:.3f}" if x < 1 else f"{x:.2f}"
+
+
 def spread(s):
-    return f"{s['wall']:.2f} ({s['wall_min']:.2f}–{s['wall_max']:.2f})"
+    return f"{secs(s['wall'])} ({secs(s['wall_min'])}–{secs(s['wall_max'])})"
 
 
 def exit_checks(checks, runs):
@@ -128,7 +133,7 @@ def cmd_ingest(a):
         rps = n / s["wall"] if s["wall"] > 0 else float("nan")
         raw = f"{a.raw_bytes / MIB / s['wall']:,.0f}" if a.raw_bytes else "–"
         ratio = f"{s['wall'] / trip['wall']:.2f}×" if trip else "–"
-        rows.append([f"`{label}`", s["n"], spread(s), f"{s['cpu']:.2f}", f"{rps:,.0f}", raw,
+        rows.append([f"`{label}`", s["n"], spread(s), secs(s['cpu']), f"{rps:,.0f}", raw,
                      f"{s['rss_mib']:,.0f}", ratio])
     table(header, rows)
     print()
@@ -140,8 +145,8 @@ def cmd_ingest(a):
     if "zcat" in st:
         z = st["zcat"]
         checks.add(trip["wall"] < z["wall"],
-                   f"tripline ingest wall {trip['wall']:.2f} s = {trip['wall'] / z['wall']:.2f}× zcat's "
-                   f"{z['wall']:.2f} s (target < 1×: faster than decompression alone)")
+                   f"tripline ingest wall {secs(trip['wall'])} s = {trip['wall'] / z['wall']:.2f}× zcat's "
+                   f"{secs(z['wall'])} s (target < 1×: faster than decompression alone)")
     checks.add(trip_rps >= INGEST_MIN_RECORDS_PER_S,
                f"tripline ingest {trip_rps:,.0f} records/s (target ≥ {INGEST_MIN_RECORDS_PER_S:,})")
     for label, s in st.items():
@@ -190,9 +195,22 @@ def cmd_query(a):
         ratio = t["wall"] / d["wall"] if t and d else None
         ratios[q] = ratio
         for name, s in eng.items():
-            rows.append([q, name, s["n"], spread(s), f"{s['cpu']:.2f}", f"{s['rss_mib']:,.0f}",
+            rows.append([q, name, s["n"], spread(s), secs(s['cpu']), f"{s['rss_mib']:,.0f}",
                          f"{ratio:.2f}" if (ratio is not None and name == "tripline") else ""])
     table(header, rows)
+    if a.engine_seconds:
+        print()
+    for spec in a.engine_seconds:
+        q, _, path = spec.partition("=")
+        try:
+            with open(path) as f:
+                xs = [float(x) for x in f.read().split()]
+            t = queries.get(q, {}).get("tripline")
+            print(f"info: {q}: DuckDB in-process (without Python start-up and import) median "
+                  f"{secs(statistics.median(xs))} s over {len(xs)} runs"
+                  + (f"; tripline's whole command is {t['wall'] / statistics.median(xs):.2f}× that" if t else ""))
+        except (OSError, ValueError) as e:
+            print(f"info: {q}: no DuckDB in-process times ({e})")
     compares = dict(c.split("=", 1) for c in a.compare)
     for q, ratio in ratios.items():
         if ratio is None:
@@ -305,6 +323,7 @@ def main():
     p.add_argument("--tsv", required=True)
     p.add_argument("--compare", action="append", default=[])
     p.add_argument("--max-ratio", type=float, default=QUERY_MAX_RATIO)
+    p.add_argument("--engine-seconds", action="append", default=[])
     p = sub.add_parser("memory")
     p.add_argument("--tsv", required=True)
     p.add_argument("--check", action="append", default=[])

@@ -80,12 +80,13 @@ for q in "${QUERIES[@]}"; do
   top=(); [ "$how" = all ] || top=(--top "$how")
   verdict="$(python3 "$BENCH_DIR/bench_report.py" compare "$out/$name.tripline.csv" \
     "$out/$name.duckdb.csv" "${top[@]}" || true)"
-  compare_args+=(--compare "$name=$verdict")
+  compare_args+=(--compare "$name=$verdict" --engine-seconds "$name=$out/$name.duckdb.engine")
   for ((r = 1; r <= runs; r++)); do
     measure "tripline $name" "$r" /dev/null "$out/$name.tripline.err" \
       "$TRIPLINE" query --lake "$lake" --format csv "$sql" || true
     measure "duckdb $name" "$r" /dev/null "$out/$name.duckdb.err" \
-      python3 "$BENCH_DIR/duckdb_query.py" --lake "$lake" "$sql" || true
+      python3 "$BENCH_DIR/duckdb_query.py" --lake "$lake" \
+      --engine-seconds "$out/$name.duckdb.engine" "$sql" || true
   done
 done
 for f in "$out"/*.err; do

@@ -23,6 +23,10 @@ use datafusion::error::DataFusionError;
 pub const ALLOWED_STATEMENTS: &str = "SELECT, WITH, VALUES, EXPLAIN, SHOW and DESCRIBE";
 
 /// An error of the query engine over the lake.
+///
+/// Each message is complete on its own (it includes the underlying error's text), so
+/// the variants do not chain a `source()`: printing the chain (`{:#}` in `anyhow`)
+/// would repeat it. [`DetectError::datafusion_error`] gives the DataFusion error.
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
     /// The statement would write (`COPY`, `CREATE …`, `INSERT`, `DROP`, `SET`, …): the
@@ -39,7 +43,7 @@ pub enum DetectError {
     /// The SQL does not parse or plan (syntax error, unknown table or column, wrong
     /// types). Blame: the user's SQL.
     #[error("invalid query: {}", strip(.0))]
-    Plan(#[source] Box<DataFusionError>),
+    Plan(Box<DataFusionError>),
 
     /// The lake is missing, is not a lake, or holds data that cannot be read. Blame:
     /// the lake at `path`.
@@ -47,11 +51,8 @@ pub enum DetectError {
     Lake {
         /// The directory or file at fault.
         path: PathBuf,
-        /// What is wrong with it.
+        /// What is wrong with it, including the underlying error.
         reason: String,
-        /// The underlying error, when there is one.
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 
     /// The query needed more memory than the configured limit allows, even spilling.
@@ -59,23 +60,22 @@ pub enum DetectError {
         "query needs more memory than the limit of {} allows \
          (raise it with --memory-limit): {}",
         ByteSize(*.limit),
-        strip(.source)
+        allocation_failure(.error)
     )]
     MemoryLimit {
         /// The memory limit in bytes.
         limit: usize,
         /// DataFusion's report, naming the largest consumers.
-        #[source]
-        source: Box<DataFusionError>,
+        error: Box<DataFusionError>,
     },
 
     /// The query planned but failed while running.
     #[error("query failed: {}", strip(.0))]
-    Execution(#[source] Box<DataFusionError>),
+    Execution(Box<DataFusionError>),
 
     /// Results could not be written (closed pipe, full disk, unsupported type).
     #[error("writing query results: {0}")]
-    Output(#[source] std::io::Error),
+    Output(std::io::Error),
 
     /// A bug: a state the engine should never reach.
     #[error("internal error: {0}")]
@@ -95,12 +95,21 @@ impl DetectError {
         matches!(self, DetectError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
-    /// A [`Self::Lake`] error without an underlying error.
+    /// The DataFusion error behind a [`Self::Plan`], [`Self::MemoryLimit`] or
+    /// [`Self::Execution`].
+    pub fn datafusion_error(&self) -> Option<&DataFusionError> {
+        match self {
+            DetectError::Plan(e) | DetectError::Execution(e) => Some(e),
+            DetectError::MemoryLimit { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// A [`Self::Lake`] error.
     pub(crate) fn lake(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
         DetectError::Lake {
             path: path.into(),
             reason: reason.into(),
-            source: None,
         }
     }
 
@@ -124,7 +133,7 @@ impl DetectError {
         match err.find_root() {
             DataFusionError::ResourcesExhausted(_) => DetectError::MemoryLimit {
                 limit: memory_limit,
-                source: Box::new(err),
+                error: Box::new(err),
             },
             _ if reads_data(&err) => lake_read_error(err, lake),
             // Planning errors can surface at execution (e.g. a type only known once
@@ -135,23 +144,6 @@ impl DetectError {
             | DataFusionError::NotImplemented(_) => DetectError::Plan(Box::new(err)),
             _ => DetectError::Execution(Box::new(err)),
         }
-    }
-}
-
-impl From<arrow::error::ArrowError> for DetectError {
-    /// Arrow errors reach us only while writing results.
-    fn from(err: arrow::error::ArrowError) -> Self {
-        match err {
-            arrow::error::ArrowError::IoError(_, io) => DetectError::Output(io),
-            other => DetectError::Output(std::io::Error::other(other)),
-        }
-    }
-}
-
-impl From<std::io::Error> for DetectError {
-    /// I/O errors reach us only while writing results.
-    fn from(err: std::io::Error) -> Self {
-        DetectError::Output(err)
     }
 }
 
@@ -170,16 +162,22 @@ fn reads_data(err: &DataFusionError) -> bool {
 }
 
 fn lake_read_error(err: DataFusionError, lake: &std::path::Path) -> DetectError {
-    DetectError::Lake {
-        path: lake.to_path_buf(),
-        reason: format!("reading the data failed: {}", strip(&err)),
-        source: Some(Box::new(err)),
-    }
+    DetectError::lake(lake, format!("reading the data failed: {}", strip(&err)))
 }
 
 /// The message of a DataFusion error without its backtrace.
 fn strip(err: &DataFusionError) -> String {
     err.strip_backtrace()
+}
+
+/// The gist of an out-of-memory error: DataFusion's message repeats its list of
+/// memory consumers; keep the final "Failed to allocate …" sentence.
+fn allocation_failure(err: &DataFusionError) -> String {
+    let message = strip(err);
+    match message.rfind("Failed to allocate") {
+        Some(start) => message[start..].to_owned(),
+        None => message,
+    }
 }
 
 /// A byte count printed with a binary unit, e.g. `1 GiB` or `512 MiB`.

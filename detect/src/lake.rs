@@ -305,22 +305,15 @@ impl LakeSession {
     /// read, when there is one.
     fn locate(&self, err: DetectError) -> DetectError {
         match err {
-            DetectError::Lake {
-                path,
-                reason,
-                source,
-            } if path == self.root => match first_unreadable_file(&self.root) {
-                Some((file, why)) => DetectError::Lake {
-                    path: file,
-                    reason: format!("unreadable Parquet file ({why}); the query failed: {reason}"),
-                    source,
-                },
-                None => DetectError::Lake {
-                    path,
-                    reason,
-                    source,
-                },
-            },
+            DetectError::Lake { path, reason } if path == self.root => {
+                match first_unreadable_file(&self.root) {
+                    Some((file, why)) => DetectError::Lake {
+                        path: file,
+                        reason: format!("unreadable Parquet file ({why}); {reason}"),
+                    },
+                    None => DetectError::Lake { path, reason },
+                }
+            }
             other => other,
         }
     }
@@ -339,10 +332,11 @@ impl LakeSession {
         let url = directory_url(&self.abs_root.join(format!("table={name}")))
             .map_err(|reason| DetectError::lake(&dir, reason))?;
         let state = self.ctx.state();
-        let broken = |e: datafusion::error::DataFusionError| DetectError::Lake {
-            path: dir.clone(),
-            reason: format!("cannot read the table: {}", e.strip_backtrace()),
-            source: Some(Box::new(e)),
+        let broken = |e: datafusion::error::DataFusionError| {
+            DetectError::lake(
+                &dir,
+                format!("cannot read the table: {}", e.strip_backtrace()),
+            )
         };
 
         let format = ParquetFormat::default().with_options(state.table_options().parquet.clone());
@@ -538,11 +532,8 @@ fn build_context(options: &LakeOptions) -> Result<SessionContext, DetectError> {
 
     let disk = match &options.spill_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| DetectError::Lake {
-                path: dir.clone(),
-                reason: "cannot create the spill directory".into(),
-                source: Some(Box::new(e)),
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| lake_io(dir, "cannot create the spill directory", e))?;
             DiskManagerMode::Directories(vec![dir.clone()])
         }
         None => DiskManagerMode::OsTmpDirectory,
@@ -693,11 +684,7 @@ fn directory_url(dir: &Path) -> Result<ListingTableUrl, String> {
 }
 
 fn lake_io(path: &Path, reason: &str, err: std::io::Error) -> DetectError {
-    DetectError::Lake {
-        path: path.to_path_buf(),
-        reason: format!("{reason}: {err}"),
-        source: Some(Box::new(err)),
-    }
+    DetectError::lake(path, format!("{reason}: {err}"))
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
 
+// Every public item is documented (STYLE.md).
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod lake;
 pub mod output;

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
+use arrow::array::{Array, ArrayRef, RecordBatch, StringBuilder, UnionArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
@@ -75,24 +75,78 @@ pub fn write_result(
 }
 
 /// Writes `batches` (all of schema `schema`, possibly none) to `out` in `format`.
+///
+/// An I/O failure of `out` is a [`DetectError::Output`] of the same
+/// [`std::io::ErrorKind`] (so [`DetectError::is_broken_pipe`] works), even where
+/// arrow's writers report it as text.
 pub fn write_batches(
     out: &mut dyn Write,
     format: OutputFormat,
     schema: &SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<(), DetectError> {
+    let mut watched = Watched {
+        inner: out,
+        failure: None,
+    };
+    let written = write_formatted(&mut watched, format, schema, batches);
+    match (written, watched.failure) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(io)) => Err(DetectError::Output(io)),
+        (Err(e), None) => Err(DetectError::Output(e)),
+    }
+}
+
+/// A writer that remembers its first I/O error: arrow's CSV writer turns it into
+/// text, losing its kind.
+struct Watched<'a> {
+    inner: &'a mut dyn Write,
+    failure: Option<std::io::Error>,
+}
+
+impl Watched<'_> {
+    fn watch<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result {
+            if self.failure.is_none() {
+                self.failure = Some(std::io::Error::new(e.kind(), e.to_string()));
+            }
+        }
+        result
+    }
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.watch(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.watch(result)
+    }
+}
+
+fn write_formatted(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> std::io::Result<()> {
     let schema = printable_schema(schema, format);
     let batches = batches
         .iter()
         .map(|batch| printable_batch(batch, &schema, format))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(arrow_io)?;
 
     match format {
         OutputFormat::Table => {
             let table = arrow::util::pretty::pretty_format_batches_with_schema(
                 Arc::clone(&schema),
                 &batches,
-            )?;
+            )
+            .map_err(arrow_io)?;
             writeln!(out, "{table}")?;
         }
         OutputFormat::Csv => {
@@ -101,10 +155,12 @@ pub fn write_batches(
                 .build(&mut *out);
             if batches.is_empty() {
                 // The header line, even with no rows.
-                writer.write(&RecordBatch::new_empty(Arc::clone(&schema)))?;
+                writer
+                    .write(&RecordBatch::new_empty(Arc::clone(&schema)))
+                    .map_err(arrow_io)?;
             }
             for batch in &batches {
-                writer.write(batch)?;
+                writer.write(batch).map_err(arrow_io)?;
             }
         }
         OutputFormat::Json => {
@@ -112,15 +168,24 @@ pub fn write_batches(
                 .with_explicit_nulls(true)
                 .build::<_, arrow::json::writer::JsonArray>(&mut *out);
             for batch in &batches {
-                writer.write(batch)?;
+                writer.write(batch).map_err(arrow_io)?;
             }
-            writer.finish()?;
+            writer.finish().map_err(arrow_io)?;
             drop(writer);
             writeln!(out)?;
         }
     }
     out.flush()?;
     Ok(())
+}
+
+/// An arrow error while writing, as the I/O error it wraps or an `Other` one (e.g. a
+/// type a format cannot write).
+fn arrow_io(err: ArrowError) -> std::io::Error {
+    match err {
+        ArrowError::IoError(_, io) => io,
+        other => std::io::Error::other(other),
+    }
 }
 
 /// The type a column of type `ty` is printed as in `format`.
@@ -192,9 +257,14 @@ fn as_text(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
 /// Each value of a union column as the text of its member value: a JSON value from
 /// `->` prints as `42`, `abc` or `{"a":1}` rather than `{int=42}`.
 fn union_to_text(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
-    let union = column.as_union();
-    let DataType::Union(fields, _) = union.data_type() else {
-        unreachable!("union_to_text is only called on unions")
+    let (Some(union), DataType::Union(fields, _)) = (
+        column.as_any().downcast_ref::<UnionArray>(),
+        column.data_type(),
+    ) else {
+        return Err(ArrowError::InvalidArgumentError(format!(
+            "expected a union column, got {}",
+            column.data_type()
+        )));
     };
     let options = FormatOptions::default();
     // One formatter and null mask per member, by type id.
@@ -223,7 +293,6 @@ mod tests {
     use super::*;
     use arrow::array::{
         Int64Array, ListArray, StringArray, TimestampMicrosecondArray, TimestampSecondArray,
-        UnionArray,
     };
     use arrow::buffer::ScalarBuffer;
     use arrow::datatypes::{Int64Type, UnionFields};
@@ -376,6 +445,36 @@ mod tests {
             json,
             r#"[{"v":"42","l":[1,2]},{"v":"abc","l":null},{"v":null,"l":[]}]"#.to_owned() + "\n"
         );
+    }
+
+    /// A reader that went away after `room` bytes.
+    struct ClosedPipe {
+        room: usize,
+    }
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_reported_as_such_in_every_format() {
+        let (schema, batches) = sample();
+        for format in OutputFormat::ALL {
+            let err = write_batches(&mut ClosedPipe { room: 10 }, format, &schema, &batches)
+                .expect_err("the pipe is closed");
+            assert!(err.is_broken_pipe(), "{format}: {err:?}");
+        }
     }
 
     #[test]

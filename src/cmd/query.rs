@@ -124,7 +124,7 @@ fn print_result(result: &QueryResult, format: OutputFormat) -> Result<(), Detect
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     tripline_detect::write_result(&mut out, format, result)?;
-    out.flush()?;
+    out.flush().map_err(DetectError::Output)?;
     Ok(())
 }
 
