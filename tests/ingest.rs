@@ -323,15 +323,35 @@ fn every_lambda_form_lands_in_its_table() {
     let lake = tempfile::tempdir().unwrap();
     let s = ingest_json(&[&fixture("lambda")], lake.path());
     assert_conservation(&s);
-    let triggers = query_csv(lake.path(), "SELECT DISTINCT trigger FROM invocations ORDER BY 1");
-    assert_eq!(triggers, ["apigw_http", "apigw_rest", "eventbridge", "function_url", "s3", "sns", "sqs"]);
-    let kinds = query_csv(lake.path(), "SELECT DISTINCT kind FROM lambda_runtime ORDER BY 1");
+    let triggers = query_csv(
+        lake.path(),
+        "SELECT DISTINCT trigger FROM invocations ORDER BY 1",
+    );
+    assert_eq!(
+        triggers,
+        [
+            "apigw_http",
+            "apigw_rest",
+            "eventbridge",
+            "function_url",
+            "s3",
+            "sns",
+            "sqs"
+        ]
+    );
+    let kinds = query_csv(
+        lake.path(),
+        "SELECT DISTINCT kind FROM lambda_runtime ORDER BY 1",
+    );
     for k in ["end", "error", "init", "report", "start", "timeout"] {
         assert!(kinds.contains(&k.to_string()), "{k} in {kinds:?}");
     }
     // Platform lines and ALB events carry no time of their own: alone in a file they
     // are quarantined (saying so), never stored with an invented time.
-    assert_eq!(n(&s["quarantined_by_kind"]["missing_or_invalid_field"]), n(&s["records_quarantined"]));
+    assert_eq!(
+        n(&s["quarantined_by_kind"]["missing_or_invalid_field"]),
+        n(&s["records_quarantined"])
+    );
     let secrets = query_csv(lake.path(), "SELECT count(*) FROM invocations WHERE headers LIKE '%Bearer %' OR payload LIKE '%Bearer ey%'");
     assert_eq!(secrets, ["0"], "Authorization headers are redacted");
     // One injection template sprayed with different values has one shape.

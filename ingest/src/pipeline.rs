@@ -195,6 +195,9 @@ struct SourceSink<'a> {
     writer: SourceWriter,
     quarantine: QuarantineWriter,
     summary: Summary,
+    /// Records stored per table, in `Table::ALL` order (moved into `summary` at the end;
+    /// a map entry per record would cost an allocation on the hot path).
+    stored: [u64; 3],
     error: Option<IngestError>,
 }
 
@@ -225,14 +228,12 @@ impl Sink for SourceSink<'_> {
 
     fn stored(&mut self, table: Table) {
         self.summary.records_in += 1;
-        *self
-            .summary
-            .records_stored
-            .entry(table.name().into())
-            .or_default() += 1;
-        for t in Table::ALL {
-            self.flush(t, false);
-        }
+        let i = Table::ALL
+            .iter()
+            .position(|t| *t == table)
+            .expect("ALL lists every table");
+        self.stored[i] += 1;
+        self.flush(table, false);
     }
 
     fn quarantined(&mut self, pos: &Position, raw: &[u8], reason: &RecordError) {
@@ -301,6 +302,7 @@ fn ingest_source(
         writer: SourceWriter::new(staging.clone()),
         quarantine: QuarantineWriter::new(staging.join("quarantine.jsonl")),
         summary: Summary::default(),
+        stored: [0; 3],
         error: None,
     };
     let opened = source::open(src, progress.bytes.clone())?;
@@ -345,8 +347,14 @@ fn ingest_source(
         writer,
         quarantine,
         mut summary,
+        stored,
         ..
     } = sink;
+    for (t, n) in Table::ALL.iter().zip(stored) {
+        if n > 0 {
+            summary.records_stored.insert(t.name().into(), n);
+        }
+    }
     let files = writer.close()?;
     let mut manifest = manifest.lock().expect("manifest lock");
     if manifest.has_hash(&hash) {

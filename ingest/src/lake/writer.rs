@@ -12,6 +12,7 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::schema::types::ColumnPath;
 
 use super::table_dir;
 use crate::error::IngestError;
@@ -24,9 +25,29 @@ pub const ROW_GROUP_ROWS: usize = 64 * 1024;
 
 const DAY_US: i64 = 86_400_000_000;
 
+/// Columns whose values are (nearly) unique per row: dictionary encoding only costs
+/// hashing there before Parquet falls back to plain encoding, so it is off for them.
+const HIGH_CARDINALITY: &[&str] = &[
+    "event_id",
+    "request_id",
+    "trigger_request_id",
+    "source",
+    "request_parameters",
+    "response_elements",
+    "resources",
+    "additional_event_data",
+    "user_identity",
+    "payload",
+    "headers",
+    "message",
+];
+
 fn properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_writer_version(WriterVersion::PARQUET_2_0)
+    let mut b = WriterProperties::builder();
+    for c in HIGH_CARDINALITY {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(*c), false);
+    }
+    b.set_writer_version(WriterVersion::PARQUET_2_0)
         // Level 1: most of zstd's ratio on log data at a fraction of the CPU of the
         // default level; ingest must outrun decompression.
         .set_compression(Compression::ZSTD(
