@@ -11,6 +11,8 @@
 //!   write.
 //! - [`output`]: query results written as `table`, `csv` or `json`
 //!   ([`OutputFormat`], [`write_result`]), times in UTC RFC 3339.
+//! - [`model`]: what passes between the detection stages: [`RuleInfo`], [`Hit`],
+//!   [`Finding`].
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
 
@@ -19,8 +21,10 @@
 
 pub mod error;
 pub mod lake;
+pub mod model;
 pub mod output;
 
 pub use error::DetectError;
 pub use lake::{LakeOptions, LakeSession, QueryResult, ReadOnlyStatement};
+pub use model::{EventContext, Finding, Hit, Level, RuleInfo, Service};
 pub use output::{write_batches, write_result, OutputFormat};
