@@ -17,6 +17,8 @@
 //!   ingested sources.
 //! - [`pipeline`]: an ingest run — sources in parallel across cores, bounded batches,
 //!   the run summary ([`pipeline::Summary`]).
+//! - [`stream`]: sources into batches for a consumer, without a lake (`tripline
+//!   detect <PATH>`), and records held in memory ([`stream::parse_records`]).
 //! - [`error`]: [`IngestError`] (the run fails) and [`RecordError`] (one record is
 //!   quarantined).
 
@@ -29,6 +31,7 @@ pub mod quarantine;
 pub mod redact;
 pub mod shape;
 pub mod source;
+pub mod stream;
 pub mod table;
 
 pub use error::{IngestError, RecordError};

@@ -113,7 +113,8 @@ impl Summary {
         self.records_stored.values().sum()
     }
 
-    fn merge(&mut self, o: Summary) {
+    /// Adds another run's counts to these.
+    pub fn merge(&mut self, o: Summary) {
         self.records_in += o.records_in;
         for (k, v) in o.records_stored {
             *self.records_stored.entry(k).or_default() += v;
@@ -306,34 +307,9 @@ fn ingest_source(
         error: None,
     };
     let opened = source::open(src, progress.bytes.clone())?;
-    let source_name: Arc<str> = Arc::from(name.as_str());
-    let ctx = Context::default();
-    let mut splitter = Splitter::new(opened.reader, cfg.max_record);
-    let read = splitter.run(&mut |piece| {
-        progress.records.fetch_add(1, Ordering::Relaxed);
-        let pos = Position {
-            source: source_name.clone(),
-            offset: piece.offset,
-            line: piece.line,
-            index: None,
-        };
-        if let Some(problem) = &piece.problem {
-            return sink.quarantined(&pos, piece.bytes, problem);
-        }
-        match piece.kind {
-            Kind::Json => parse::json_record(piece.bytes, &pos, &ctx, &mut sink),
-            Kind::Text => parse::text_record(piece.bytes, &pos, &ctx, &mut sink),
-        }
-    });
-    if let Err(e) = read {
-        let what = if opened.gzip {
-            "gzip stream damaged"
-        } else {
-            "read error"
-        };
-        sink.summary
-            .damaged_sources
-            .push(format!("{name}: {what} at byte {}: {e}", splitter.offset()));
+    let hash = opened.hash.clone();
+    if let Some(damage) = parse_source(opened, &name, cfg.max_record, progress, &mut sink) {
+        sink.summary.damaged_sources.push(damage);
     }
     for t in Table::ALL {
         sink.flush(t, true);
@@ -342,7 +318,7 @@ fn ingest_source(
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
     }
-    let hash = opened.hash.finish();
+    let hash = hash.finish();
     let SourceSink {
         writer,
         quarantine,
@@ -383,4 +359,40 @@ fn ingest_source(
         ingested_at: chrono::Utc::now().to_rfc3339(),
     })?;
     Ok(summary)
+}
+
+/// Splits one opened source into records and parses each into `sink`. Returns a
+/// description of the damage when the stream ended early (truncated gzip, read
+/// error); the records before it were parsed.
+pub(crate) fn parse_source(
+    opened: source::Opened,
+    name: &str,
+    max_record: usize,
+    progress: &Progress,
+    sink: &mut dyn Sink,
+) -> Option<String> {
+    let source_name: Arc<str> = Arc::from(name);
+    let ctx = Context::default();
+    let gzip = opened.gzip;
+    let mut splitter = Splitter::new(opened.reader, max_record);
+    let read = splitter.run(&mut |piece| {
+        progress.records.fetch_add(1, Ordering::Relaxed);
+        let pos = Position {
+            source: source_name.clone(),
+            offset: piece.offset,
+            line: piece.line,
+            index: None,
+        };
+        if let Some(problem) = &piece.problem {
+            return sink.quarantined(&pos, piece.bytes, problem);
+        }
+        match piece.kind {
+            Kind::Json => parse::json_record(piece.bytes, &pos, &ctx, sink),
+            Kind::Text => parse::text_record(piece.bytes, &pos, &ctx, sink),
+        }
+    });
+    read.err().map(|e| {
+        let what = if gzip { "gzip stream damaged" } else { "read error" };
+        format!("{name}: {what} at byte {}: {e}", splitter.offset())
+    })
 }

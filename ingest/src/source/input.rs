@@ -123,6 +123,7 @@ pub struct Opened {
 }
 
 /// The blake3 hash of a source's raw bytes, fed as the source is read.
+#[derive(Clone)]
 pub struct SourceHash(Arc<Mutex<blake3::Hasher>>);
 
 impl SourceHash {

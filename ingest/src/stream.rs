@@ -1,0 +1,308 @@
+//! Reading sources into Arrow batches for a consumer, without a lake: what
+//! `tripline detect <PATH>...` and rule tests run on.
+//!
+//! Sources are parsed in parallel (one worker per core, as in [`crate::pipeline`]); each
+//! worker hands full batches to a bounded channel and the consumer runs on the calling
+//! thread, so memory stays bounded by `threads × batch + channel capacity` whatever the
+//! input size. Bad records go to the quarantine directory exactly as in an ingest
+//! (`<dir>/<source hash>.jsonl`), and the [`Summary`] counts them.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use arrow::record_batch::RecordBatch;
+
+use crate::error::{IngestError, RecordError};
+use crate::parse::{self, Family, Sink};
+use crate::pipeline::{parse_source, Progress, Summary};
+use crate::position::{Context, Position};
+use crate::quarantine::QuarantineWriter;
+use crate::source::{self, SourceId};
+use crate::table::{Table, Tables};
+
+/// How to read sources into batches.
+#[derive(Debug, Clone)]
+pub struct StreamConfig {
+    /// Files, directories, or `-` for stdin.
+    pub inputs: Vec<PathBuf>,
+    /// Where quarantined records go, one file per source.
+    pub quarantine: PathBuf,
+    /// Worker threads.
+    pub threads: usize,
+    /// Rows per batch.
+    pub batch_rows: usize,
+    /// Largest record accepted, in bytes.
+    pub max_record: usize,
+    /// Accept only this family of records; `None` accepts both.
+    pub only: Option<Family>,
+}
+
+impl StreamConfig {
+    /// Defaults for `inputs`, quarantining into `quarantine`.
+    pub fn new(inputs: Vec<PathBuf>, quarantine: PathBuf) -> Self {
+        StreamConfig {
+            inputs,
+            quarantine,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            batch_rows: 16 * 1024,
+            max_record: 16 << 20,
+            only: None,
+        }
+    }
+}
+
+/// Batches of a source in flight between a worker and the consumer.
+const CHANNEL_BATCHES: usize = 4;
+
+/// Reads every source and calls `consume` with each batch, on the calling thread.
+/// Stops early, returning the consumer's error, if `consume` fails.
+pub fn read_batches<E>(
+    cfg: &StreamConfig,
+    progress: &Progress,
+    mut consume: impl FnMut(Table, RecordBatch) -> Result<(), E>,
+) -> Result<Result<Summary, E>, IngestError> {
+    let started = Instant::now();
+    let sources = source::expand(&cfg.inputs, None)?;
+    progress
+        .sources_total
+        .store(sources.len() as u64, Ordering::Relaxed);
+    let next = AtomicUsize::new(0);
+    let threads = cfg.threads.max(1).min(sources.len().max(1));
+    let (tx, rx) = crossbeam_channel::bounded::<(Table, RecordBatch)>(CHANNEL_BATCHES);
+    let mut consumer_error = None;
+    let results: Vec<Result<Summary, IngestError>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let tx = tx.clone();
+                let (sources, next) = (&sources, &next);
+                s.spawn(move || {
+                    let mut total = Summary::default();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(src) = sources.get(i) else { break };
+                        let one = stream_source(cfg, src, &tx, progress)?;
+                        progress.sources_done.fetch_add(1, Ordering::Relaxed);
+                        total.merge(one);
+                    }
+                    Ok(total)
+                })
+            })
+            .collect();
+        drop(tx);
+        for (table, batch) in rx.iter() {
+            if consumer_error.is_none() {
+                if let Err(e) = consume(table, batch) {
+                    // Keep draining so that workers blocked on the channel finish.
+                    consumer_error = Some(e);
+                    next.store(usize::MAX / 2, Ordering::Relaxed);
+                }
+            }
+        }
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    if let Some(e) = consumer_error {
+        return Ok(Err(e));
+    }
+    let mut summary = Summary::default();
+    for r in results {
+        summary.merge(r?);
+    }
+    summary.bytes_read = progress.bytes.load(Ordering::Relaxed);
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.quarantine_dir = cfg.quarantine.display().to_string();
+    summary.damaged_sources.sort();
+    Ok(Ok(summary))
+}
+
+/// The sink of one streamed source: batches go to the channel as they fill.
+struct ChannelSink<'a> {
+    cfg: &'a StreamConfig,
+    tables: Tables,
+    tx: &'a crossbeam_channel::Sender<(Table, RecordBatch)>,
+    quarantine: QuarantineWriter,
+    summary: Summary,
+    error: Option<IngestError>,
+}
+
+impl ChannelSink<'_> {
+    fn flush(&mut self, table: Table, force: bool) {
+        let b = self.tables.get_mut(table);
+        if b.is_empty() || (!force && b.len() < self.cfg.batch_rows) {
+            return;
+        }
+        let batch = b.finish();
+        *self
+            .summary
+            .rows_written
+            .entry(table.name().into())
+            .or_default() += batch.num_rows() as u64;
+        // The consumer only hangs up after a failure it reports itself.
+        let _ = self.tx.send((table, batch));
+    }
+}
+
+impl Sink for ChannelSink<'_> {
+    fn tables(&mut self) -> &mut Tables {
+        &mut self.tables
+    }
+
+    fn stored(&mut self, table: Table) {
+        self.summary.records_in += 1;
+        *self
+            .summary
+            .records_stored
+            .entry(table.name().into())
+            .or_default() += 1;
+        self.flush(table, false);
+    }
+
+    fn quarantined(&mut self, pos: &Position, raw: &[u8], reason: &RecordError) {
+        count_quarantined(&mut self.summary, reason);
+        if let Err(e) = self.quarantine.write(pos, raw, reason) {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    fn skipped(&mut self, reason: &'static str) {
+        count_skipped(&mut self.summary, reason);
+    }
+
+    fn accepts(&self, family: Family) -> bool {
+        self.cfg.only.is_none_or(|f| f == family)
+    }
+}
+
+fn count_quarantined(summary: &mut Summary, reason: &RecordError) {
+    summary.records_in += 1;
+    summary.records_quarantined += 1;
+    *summary
+        .quarantined_by_kind
+        .entry(reason.kind().into())
+        .or_default() += 1;
+}
+
+fn count_skipped(summary: &mut Summary, reason: &'static str) {
+    summary.records_in += 1;
+    *summary.records_skipped.entry(reason.into()).or_default() += 1;
+}
+
+fn stream_source(
+    cfg: &StreamConfig,
+    src: &SourceId,
+    tx: &crossbeam_channel::Sender<(Table, RecordBatch)>,
+    progress: &Progress,
+) -> Result<Summary, IngestError> {
+    let name = src.name();
+    let opened = source::open(src, progress.bytes.clone())?;
+    let hash = opened.hash.clone();
+    let tmp = cfg
+        .quarantine
+        .join(format!(".tmp-{}-{}", std::process::id(), unique_suffix()));
+    let mut sink = ChannelSink {
+        cfg,
+        tables: Tables::default(),
+        tx,
+        quarantine: QuarantineWriter::new(tmp),
+        summary: Summary::default(),
+        error: None,
+    };
+    if let Some(damage) = parse_source(opened, &name, cfg.max_record, progress, &mut sink) {
+        sink.summary.damaged_sources.push(damage);
+    }
+    for t in Table::ALL {
+        sink.flush(t, true);
+    }
+    if let Some(e) = sink.error.take() {
+        return Err(e);
+    }
+    let hash = hash.finish();
+    sink.quarantine
+        .commit(&cfg.quarantine.join(format!("{}.jsonl", &hash[..32])))?;
+    sink.summary.sources_ingested = 1;
+    Ok(sink.summary)
+}
+
+fn unique_suffix() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Records parsed in memory (rule tests, the streaming service's messages): the
+/// batches, and the records that could not be parsed with their reasons.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// One batch per table that received rows.
+    pub batches: Vec<(Table, RecordBatch)>,
+    /// `(position, reason)` of each quarantined record.
+    pub quarantined: Vec<(String, String)>,
+    /// Counts, as in a run summary.
+    pub summary: Summary,
+}
+
+/// Parses JSON or text records held in memory (each item one record, as one line of a
+/// JSON-lines file would be), named `source` in positions.
+pub fn parse_records<'a>(source: &str, records: impl IntoIterator<Item = &'a [u8]>) -> Parsed {
+    struct MemSink {
+        tables: Tables,
+        parsed: Parsed,
+    }
+    impl Sink for MemSink {
+        fn tables(&mut self) -> &mut Tables {
+            &mut self.tables
+        }
+        fn stored(&mut self, table: Table) {
+            self.parsed.summary.records_in += 1;
+            *self
+                .parsed
+                .summary
+                .records_stored
+                .entry(table.name().into())
+                .or_default() += 1;
+        }
+        fn quarantined(&mut self, pos: &Position, _raw: &[u8], reason: &RecordError) {
+            count_quarantined(&mut self.parsed.summary, reason);
+            self.parsed
+                .quarantined
+                .push((pos.render(), reason.to_string()));
+        }
+        fn skipped(&mut self, reason: &'static str) {
+            count_skipped(&mut self.parsed.summary, reason);
+        }
+    }
+    let mut sink = MemSink {
+        tables: Tables::default(),
+        parsed: Parsed::default(),
+    };
+    let source: std::sync::Arc<str> = std::sync::Arc::from(source);
+    let ctx = Context::default();
+    for (i, bytes) in records.into_iter().enumerate() {
+        let pos = Position {
+            source: source.clone(),
+            offset: 0,
+            line: i as u64 + 1,
+            index: None,
+        };
+        let trimmed = bytes.trim_ascii();
+        if trimmed.first().is_some_and(|b| *b == b'{' || *b == b'[') {
+            parse::json_record(trimmed, &pos, &ctx, &mut sink);
+        } else {
+            parse::text_record(trimmed, &pos, &ctx, &mut sink);
+        }
+    }
+    let mut rows = BTreeMap::new();
+    for t in Table::ALL {
+        let b = sink.tables.get_mut(t);
+        if !b.is_empty() {
+            let batch = b.finish();
+            rows.insert(t.name().to_string(), batch.num_rows() as u64);
+            sink.parsed.batches.push((t, batch));
+        }
+    }
+    sink.parsed.summary.rows_written = rows;
+    sink.parsed
+}
