@@ -556,7 +556,14 @@ def ingest(binary, out, ct_events, lam_events):
 # ------------------------------------------------------------------------------ main
 def load_library(root):
     files = sorted(glob.glob(os.path.join(root, "**", "*.yml"), recursive=True))
-    return [(f, load_yaml_docs(f)) for f in files]
+    out = []
+    for f in files:
+        try:
+            out.append((f, load_yaml_docs(f)))
+        except Exception as e:  # noqa: BLE001 - any YAML error is reported, not fatal
+            print(f"FAIL {f}: YAML: {e}")
+            out.append((f, []))
+    return out
 
 
 def evaluate(docs, test, service, lam_rows):
