@@ -237,13 +237,17 @@ class Matcher:
             alts = [e]
         cased = "cased" in mods or "base64" in mods or "base64offset" in mods
         for pat in alts:
-            if "contains" in mods:
-                pat = "*" + pat + "*"
-            if "startswith" in mods:
-                pat = pat + "*"
-            if "endswith" in mods:
-                pat = "*" + pat
-            if wildcard_regex(pat, cased).match(a):
+            # Escapes are resolved before the modifier adds its wildcards, as in pySigma:
+            # a trailing backslash stays a literal backslash.
+            if "base64" in mods or "base64offset" in mods:
+                rx = re.escape(pat)
+            else:
+                rx = wildcard_regex(pat, cased).pattern[1:-1]
+            if "contains" in mods or "endswith" in mods:
+                rx = ".*" + rx
+            if "contains" in mods or "startswith" in mods:
+                rx = rx + ".*"
+            if re.match("^" + rx + "$", a, re.S | (0 if cased else re.I)):
                 return True
         return False
 
