@@ -618,10 +618,17 @@ def main():
     lib = load_library(a.rules)
     failures, seen = [], {}
     ct_events, lam_events, cases = [], [], []
+    names = {}
     for path, docs in lib:
         rel = os.path.relpath(path, a.rules)
         for e in lint(path, docs, seen):
             failures.append(f"{rel}: {e}")
+        for d in docs:
+            n = d.get("name") if isinstance(d, dict) else None
+            if n and n in names:
+                failures.append(f"{rel}: rule name {n!r} also defined in {names[n]}")
+            elif n:
+                names[n] = rel
         service = next((d["logsource"]["service"] for d in docs
                         if isinstance(d, dict) and "detection" in d and d.get("logsource")), None)
         for d in docs:
