@@ -612,6 +612,8 @@ def main():
                                                   "target", "debug", "tripline"))
     ap.add_argument("--no-ingest", action="store_true")
     ap.add_argument("--benign", nargs="*", default=[])
+    ap.add_argument("--correlations", action="store_true",
+                    help="with --benign, also run the CloudTrail correlation rules over the file")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
 
@@ -687,9 +689,21 @@ def main():
                                                              f"{(rec.get('userIdentity') or {}).get('arn')}")
                     except (TypeError, ValueError):
                         pass
-        print(f"benign {bf}: {sum(map(len, fired.values()))} hits")
+        print(f"benign {bf}: {sum(map(len, fired.values()))} hits of stateless rules")
         for rel, evs in sorted(fired.items()):
             print(f"  {rel}: {len(evs)}  e.g. {evs[:3]}")
+        if a.correlations:
+            with open(bf) as f:
+                recs = [json.loads(x) for x in f if x.strip()]
+            recs = [r.get("event") or {} if "expected" in r else r for r in recs
+                    if "expected" not in r or r["expected"] is False]
+            seen_files = set()
+            for rel, docs, _, s in cases:
+                if s != "cloudtrail" or rel in seen_files or not any("correlation" in d for d in docs):
+                    continue
+                seen_files.add(rel)
+                if evaluate(docs, {"events": recs}, "cloudtrail", {}):
+                    print(f"  correlation fires: {rel}")
 
     rules = sum(len(d) for _, d in lib)
     print(f"{len(lib)} files, {rules} rule documents, {len(ct_events)} CloudTrail and "
