@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod embedded;
 
 /// Runtime anomaly detection for serverless workloads: AWS Lambda and CloudTrail logs
 /// into an Arrow/Parquet lake, queried with SQL.
@@ -26,6 +27,10 @@ enum Command {
     Ingest(cmd::ingest::IngestArgs),
     /// Run read-only SQL over the lake (no SQL: an interactive shell).
     Query(cmd::query::QueryArgs),
+    /// Run the rules (and detectors) over log files or the lake; findings as OCSF JSON.
+    Detect(cmd::detect::DetectArgs),
+    /// Test, lint or list detection rules (default: the embedded library).
+    Rules(cmd::rules::RulesArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +46,8 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Ingest(a) => cmd::ingest::run(a),
         Command::Query(a) => cmd::query::run(a),
+        Command::Detect(a) => cmd::detect::run(a),
+        Command::Rules(a) => cmd::rules::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

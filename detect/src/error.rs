@@ -77,6 +77,16 @@ pub enum DetectError {
     #[error("writing query results: {0}")]
     Output(std::io::Error),
 
+    /// A rule folder or file cannot be read, or an allowlist/config file is invalid.
+    /// Blame: the file at `path`.
+    #[error("{path}: {reason}")]
+    Rules {
+        /// The file or folder at fault.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A bug: a state the engine should never reach.
     #[error("internal error: {0}")]
     Internal(String),

@@ -2,8 +2,10 @@
 //! arguments into library configuration, run, report).
 
 pub mod demo;
+pub mod detect;
 pub mod ingest;
 pub mod query;
+pub mod rules;
 
 /// A usage mistake the argument parser could not catch (exit code 2).
 #[derive(Debug, thiserror::Error)]

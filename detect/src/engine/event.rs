@@ -1,0 +1,231 @@
+//! Reading one event out of a batch when a rule matched it: its time and id, the
+//! actor/target/place ([`EventContext`]) and the row as JSON for evidence.
+//!
+//! Only matching rows are read this way, so per-row work here is fine; the per-batch
+//! column lookups are done once in [`EventReader::new`].
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, TimestampMicrosecondType};
+use serde_json::{Map, Value};
+use tripline_ingest::Table;
+
+use crate::model::EventContext;
+
+/// Bound on the characters of one evidence string (payloads can be large).
+const MAX_EVIDENCE_STRING: usize = 4096;
+/// Bound on resources listed per event.
+const MAX_RESOURCES: usize = 10;
+
+/// Columns of one batch, looked up once.
+pub struct EventReader<'a> {
+    table: Table,
+    batch: &'a RecordBatch,
+    time: Option<&'a arrow::array::PrimitiveArray<TimestampMicrosecondType>>,
+}
+
+impl<'a> EventReader<'a> {
+    /// A reader over `batch`, which has `table`'s schema.
+    pub fn new(table: Table, batch: &'a RecordBatch) -> Self {
+        let time = batch
+            .column_by_name(table.time_column())
+            .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
+        EventReader { table, batch, time }
+    }
+
+    /// The string value of `column` at `row` (None when null or absent).
+    pub fn str(&self, column: &str, row: usize) -> Option<&'a str> {
+        let col: &'a ArrayRef = self.batch.column_by_name(column)?;
+        let a = col.as_string_opt::<i32>()?;
+        (!a.is_null(row)).then(|| a.value(row))
+    }
+
+    fn owned(&self, column: &str, row: usize) -> Option<String> {
+        self.str(column, row).map(str::to_string)
+    }
+
+    /// Event time in µs (0 when the batch has no time column, which ingest forbids).
+    pub fn time_us(&self, row: usize) -> i64 {
+        self.time.map_or(0, |t| t.value(row))
+    }
+
+    /// The id findings cite: `eventID`, the Lambda request id, else the trigger's,
+    /// else the source position (always present).
+    pub fn event_uid(&self, row: usize) -> String {
+        let candidates: &[&str] = match self.table {
+            Table::CloudTrail => &["event_id", "request_id"],
+            Table::Invocations => &["request_id", "trigger_request_id"],
+            Table::LambdaRuntime => &["request_id"],
+        };
+        candidates
+            .iter()
+            .find_map(|c| self.str(c, row).filter(|s| !s.is_empty()))
+            .or_else(|| self.str("source", row))
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Actor, target and place of the event at `row`.
+    pub fn context(&self, row: usize) -> EventContext {
+        match self.table {
+            Table::CloudTrail => {
+                let params = self.str("request_parameters", row);
+                EventContext {
+                    account: self.owned("account_id", row),
+                    region: self.owned("aws_region", row),
+                    principal: self.owned("principal_arn", row),
+                    principal_type: self.owned("principal_type", row),
+                    session_issuer: self.owned("session_issuer_arn", row),
+                    access_key: self.owned("access_key_id", row),
+                    source_ip: self.owned("source_ip", row),
+                    user_agent: self.owned("user_agent", row),
+                    function: params.and_then(|p| json_str_field(p, "functionName")),
+                    service: self.owned("event_source", row),
+                    operation: self.owned("event_name", row),
+                    resources: resources(self.str("resources", row), params),
+                }
+            }
+            Table::Invocations => {
+                let op = match (self.str("http_method", row), self.str("path", row)) {
+                    (Some(m), Some(p)) => Some(format!("{m} {p}")),
+                    (None, Some(p)) => Some(p.to_string()),
+                    (m, None) => m.map(str::to_string),
+                };
+                EventContext {
+                    account: self.owned("account_id", row),
+                    region: self.owned("region", row),
+                    principal: self.owned("auth_principal", row),
+                    source_ip: self.owned("source_ip", row),
+                    user_agent: self.owned("user_agent", row),
+                    function: self.owned("function_name", row),
+                    service: self.owned("trigger", row),
+                    operation: op,
+                    ..Default::default()
+                }
+            }
+            Table::LambdaRuntime => EventContext {
+                function: self.owned("function_name", row),
+                operation: self.owned("kind", row),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// The row as a JSON object: every non-null column, JSON-text columns parsed,
+    /// long strings cut. Secrets were redacted at ingest.
+    pub fn evidence(&self, row: usize) -> Value {
+        let mut obj = Map::new();
+        obj.insert("table".into(), Value::from(self.table.name()));
+        for (field, col) in self.batch.schema().fields().iter().zip(self.batch.columns()) {
+            if col.is_null(row) {
+                continue;
+            }
+            let name = field.name();
+            let v = match col.data_type() {
+                DataType::Utf8 => {
+                    let s = col.as_string::<i32>().value(row);
+                    if is_json_column(name) {
+                        serde_json::from_str(s).unwrap_or_else(|_| Value::from(cut(s)))
+                    } else {
+                        Value::from(cut(s))
+                    }
+                }
+                DataType::Boolean => Value::from(col.as_boolean().value(row)),
+                DataType::Int64 => {
+                    Value::from(col.as_primitive::<arrow::datatypes::Int64Type>().value(row))
+                }
+                DataType::Int32 => {
+                    Value::from(col.as_primitive::<arrow::datatypes::Int32Type>().value(row))
+                }
+                DataType::Float64 => {
+                    Value::from(col.as_primitive::<arrow::datatypes::Float64Type>().value(row))
+                }
+                DataType::Timestamp(_, _) => {
+                    let us = col.as_primitive::<TimestampMicrosecondType>().value(row);
+                    Value::from(rfc3339_us(us))
+                }
+                _ => continue,
+            };
+            obj.insert(name.clone(), v);
+        }
+        Value::Object(obj)
+    }
+}
+
+/// Columns that hold JSON text.
+fn is_json_column(name: &str) -> bool {
+    matches!(
+        name,
+        "request_parameters"
+            | "response_elements"
+            | "resources"
+            | "additional_event_data"
+            | "user_identity"
+            | "headers"
+            | "payload"
+    )
+}
+
+fn cut(s: &str) -> String {
+    if s.len() <= MAX_EVIDENCE_STRING {
+        return s.to_string();
+    }
+    let mut end = MAX_EVIDENCE_STRING;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// RFC 3339 with microseconds, UTC.
+pub fn rfc3339_us(us: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(us)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        .unwrap_or_default()
+}
+
+/// A top-level string field of a JSON object text.
+fn json_str_field(json: &str, key: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(json).ok()?;
+    v.get(key)?.as_str().map(str::to_string)
+}
+
+/// ARNs from CloudTrail `resources`, else well-known name fields of the request.
+fn resources(resources: Option<&str>, params: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(Value::Array(items)) = resources.and_then(|r| serde_json::from_str(r).ok()) {
+        out.extend(
+            items
+                .iter()
+                .filter_map(|i| i.get("ARN").or_else(|| i.get("arn")))
+                .filter_map(Value::as_str)
+                .map(str::to_string),
+        );
+    }
+    if out.is_empty() {
+        if let Some(Value::Object(p)) = params.and_then(|p| serde_json::from_str(p).ok()) {
+            const NAMES: [&str; 12] = [
+                "functionName",
+                "roleName",
+                "userName",
+                "policyArn",
+                "bucketName",
+                "name",
+                "secretId",
+                "logGroupName",
+                "trailName",
+                "detectorId",
+                "groupName",
+                "instanceId",
+            ];
+            out.extend(
+                NAMES
+                    .iter()
+                    .filter_map(|k| p.get(*k))
+                    .filter_map(Value::as_str)
+                    .map(str::to_string),
+            );
+        }
+    }
+    out.truncate(MAX_RESOURCES);
+    out
+}
