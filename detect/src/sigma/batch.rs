@@ -192,7 +192,9 @@ impl<'a> BatchFields<'a> {
         let rows = self.rows;
         match &mut self.slots[slot] {
             Slot::Absent => match test {
-                ValueTest::Null => mask.cloned().unwrap_or_else(|| BooleanBuffer::new_set(rows)),
+                ValueTest::Null => mask
+                    .cloned()
+                    .unwrap_or_else(|| BooleanBuffer::new_set(rows)),
                 _ => BooleanBuffer::new_unset(rows),
             },
             Slot::Text {
@@ -247,7 +249,7 @@ impl<'a> BatchFields<'a> {
                 ValueTest::Null => select(rows, mask, |r| v.count(r) == 0),
                 ValueTest::Exists => select(rows, mask, |r| v.count(r) > 0),
                 ValueTest::Value { matches, .. } => {
-                    select(rows, mask, |r| v.values(r).any(|s| matches(s)))
+                    select(rows, mask, |r| v.values(r).any(matches))
                 }
             },
         }
@@ -255,7 +257,12 @@ impl<'a> BatchFields<'a> {
 
     /// Calls `f` with each value of `slot` in `row` until it returns `true`; whether
     /// one did.
-    pub(crate) fn any_value(&self, slot: usize, row: usize, mut f: impl FnMut(&str) -> bool) -> bool {
+    pub(crate) fn any_value(
+        &self,
+        slot: usize,
+        row: usize,
+        mut f: impl FnMut(&str) -> bool,
+    ) -> bool {
         match &self.slots[slot] {
             Slot::Absent => false,
             Slot::Text { array, .. } => array.is_valid(row) && f(array.value(row)),

@@ -203,7 +203,10 @@ impl Compiler {
             return self.error(
                 fc.line,
                 construct,
-                format!("keyword searches take only `all` and `cased`, not `{}`", m.as_str()),
+                format!(
+                    "keyword searches take only `all` and `cased`, not `{}`",
+                    m.as_str()
+                ),
             );
         }
         let mut patterns = Vec::new();
@@ -265,7 +268,8 @@ impl Compiler {
             _ => None,
         });
         if re || has(Modifier::Cidr) || num_op.is_some() {
-            let kinds = usize::from(re) + usize::from(has(Modifier::Cidr)) + usize::from(num_op.is_some());
+            let kinds =
+                usize::from(re) + usize::from(has(Modifier::Cidr)) + usize::from(num_op.is_some());
             let stray = fc.modifiers.iter().find(|m| {
                 matches!(
                     m,
@@ -295,7 +299,9 @@ impl Compiler {
                 match v.text().map(|t| Net::parse(&t)) {
                     Some(Ok(n)) => nets.push((n, v.text().unwrap_or_default())),
                     Some(Err(e)) => return self.error(fc.line, construct, e),
-                    None => return self.error(fc.line, construct, "`cidr` takes networks, not `null`"),
+                    None => {
+                        return self.error(fc.line, construct, "`cidr` takes networks, not `null`")
+                    }
                 }
             }
             let groups: Vec<Vec<(Net, String)>> = if all {
@@ -305,7 +311,10 @@ impl Compiler {
             };
             let tests = groups.into_iter().map(|g| {
                 let key = format!("c{:?}", g.iter().map(|(_, t)| t).collect::<Vec<_>>());
-                leaf(target.clone(), Test::Cidr(g.into_iter().map(|(n, _)| n).collect(), key))
+                leaf(
+                    target.clone(),
+                    Test::Cidr(g.into_iter().map(|(n, _)| n).collect(), key),
+                )
             });
             return join(tests.collect(), all);
         }
@@ -330,7 +339,16 @@ impl Compiler {
                         return self.error(
                             fc.line,
                             construct,
-                            format!("`{}` takes a number", fc.modifiers.iter().find(|m| matches!(m, Modifier::Gt | Modifier::Gte | Modifier::Lt | Modifier::Lte)).map_or("gt", |m| m.as_str())),
+                            format!(
+                                "`{}` takes a number",
+                                fc.modifiers
+                                    .iter()
+                                    .find(|m| matches!(
+                                        m,
+                                        Modifier::Gt | Modifier::Gte | Modifier::Lt | Modifier::Lte
+                                    ))
+                                    .map_or("gt", |m| m.as_str())
+                            ),
                         )
                     }
                 }
@@ -387,7 +405,8 @@ impl Compiler {
             }
         }
         let json_text = target.json_text();
-        let matcher = |c: &mut Compiler, ps: &[Pattern]| match StrMatcher::new(ps, cased, json_text) {
+        let matcher = |c: &mut Compiler, ps: &[Pattern]| match StrMatcher::new(ps, cased, json_text)
+        {
             Ok(m) => leaf(target.clone(), Test::Str(m)),
             Err(e) => c.error(fc.line, construct.clone(), e),
         };
@@ -535,10 +554,7 @@ fn windash_pattern(p: &Pattern) -> Result<Vec<Pattern>, String> {
     let mut out = vec![Pattern::default()];
     for piece in &p.0 {
         let variants = match piece {
-            Piece::Lit(s) => modifiers::windash(s)?
-                .into_iter()
-                .map(Piece::Lit)
-                .collect(),
+            Piece::Lit(s) => modifiers::windash(s)?.into_iter().map(Piece::Lit).collect(),
             other => vec![other.clone()],
         };
         if out.len() * variants.len() > 625 {

@@ -212,11 +212,7 @@ impl<'a> Parser<'a> {
         let all = match quantifier {
             "1" => false,
             q if q.eq_ignore_ascii_case("all") => true,
-            q => {
-                return Err(format!(
-                    "`{q} of` is not supported: use `1 of` or `all of`"
-                ))
-            }
+            q => return Err(format!("`{q} of` is not supported: use `1 of` or `all of`")),
         };
         self.pos += 2;
         let pattern = match self.peek() {
@@ -269,8 +265,7 @@ fn glob(pattern: &str, name: &str) -> bool {
         return pattern == name;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last)
-    {
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
         return false;
     }
     let mut rest = &name[first.len()..name.len() - last.len()];

@@ -107,13 +107,19 @@ pub(crate) fn parse_correlation(
                         names.push(s.to_owned());
                         lines.push(loc.text_after(rules_line, s).unwrap_or(rules_line));
                     }
-                    None => errors.push(loc.error(rules_line, "rules", "must name rules by id or name")),
+                    None => {
+                        errors.push(loc.error(rules_line, "rules", "must name rules by id or name"))
+                    }
                 }
             }
             (names, lines)
         }
         _ => {
-            errors.push(loc.error(rules_line, "rules", "must list the correlated rules (ids or names)"));
+            errors.push(loc.error(
+                rules_line,
+                "rules",
+                "must list the correlated rules (ids or names)",
+            ));
             (Vec::new(), Vec::new())
         }
     };
@@ -146,11 +152,22 @@ pub(crate) fn parse_correlation(
             }
         },
         None => {
-            errors.push(loc.error(line_of("timespan"), "timespan", "missing (e.g. `timespan: 10m`)"));
+            errors.push(loc.error(
+                line_of("timespan"),
+                "timespan",
+                "missing (e.g. `timespan: 10m`)",
+            ));
             None
         }
     };
-    let (condition, value_field) = parse_condition(c.get("condition"), kind, rules.len(), &|k| line_of(k), loc, errors);
+    let (condition, value_field) = parse_condition(
+        c.get("condition"),
+        kind,
+        rules.len(),
+        &|k| line_of(k),
+        loc,
+        errors,
+    );
     let generate = match c.get("generate").or_else(|| doc.get("generate")) {
         None => false,
         Some(Value::Bool(b)) => *b,
@@ -238,11 +255,9 @@ fn parse_condition(
         };
         match v.as_u64() {
             Some(n) => cmps.push((op, n)),
-            None => errors.push(loc.error(
-                line,
-                "condition",
-                format!("`{k}` takes a whole number ≥ 0"),
-            )),
+            None => {
+                errors.push(loc.error(line, "condition", format!("`{k}` takes a whole number ≥ 0")))
+            }
         }
     }
     if cmps.is_empty() {
@@ -254,11 +269,9 @@ fn parse_condition(
             "condition",
             "`value_count` needs `field:` (the field whose distinct values are counted)",
         )),
-        (Some(k), Some(_)) if k != CorrelationKind::ValueCount => errors.push(loc.error(
-            line,
-            "condition",
-            "`field` applies only to `value_count`",
-        )),
+        (Some(k), Some(_)) if k != CorrelationKind::ValueCount => {
+            errors.push(loc.error(line, "condition", "`field` applies only to `value_count`"))
+        }
         _ => {}
     }
     (cmps, field)

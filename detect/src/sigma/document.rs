@@ -140,9 +140,7 @@ fn parse_document(text: &str, loc: &Locator, errors: &mut Vec<SigmaError>) -> Op
     let value: Value = match yaml_serde::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let line = e
-                .location()
-                .map_or(loc.start(), |l| loc.line_at(l.line()));
+            let line = e.location().map_or(loc.start(), |l| loc.line_at(l.line()));
             errors.push(loc.error(line, "yaml", e.to_string()));
             return None;
         }

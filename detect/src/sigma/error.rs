@@ -159,7 +159,10 @@ mod tests {
     #[test]
     fn keys_are_found_quoted_and_after_dashes() {
         assert!(line_has_key("    eventName: x", "eventName"));
-        assert!(line_has_key("  - 'eventName|contains': x", "eventName|contains"));
+        assert!(line_has_key(
+            "  - 'eventName|contains': x",
+            "eventName|contains"
+        ));
         assert!(line_has_key("\"a\" : 1", "a"));
         assert!(!line_has_key("    eventNameX: x", "eventName"));
         assert!(!line_has_key("    # eventName: x", "eventName"));

@@ -269,10 +269,7 @@ pub(crate) fn resolve(table: Table, field: &str) -> Option<Target> {
         return Some(Target::Column(*c));
     }
     for (prefix, column) in m.paths {
-        if let Some(rest) = field
-            .strip_prefix(prefix)
-            .and_then(|r| r.strip_prefix('.'))
-        {
+        if let Some(rest) = field.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) {
             let path: Vec<String> = rest
                 .split('.')
                 .map(|k| {

@@ -254,11 +254,19 @@ impl Net {
         };
         Ok(match ip {
             IpAddr::V4(a) => {
-                let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+                let mask = if bits == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - bits)
+                };
                 Net::V4(u32::from(a) & mask, mask)
             }
             IpAddr::V6(a) => {
-                let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+                let mask = if bits == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - bits)
+                };
                 Net::V6(u128::from(a) & mask, mask)
             }
         })
@@ -298,8 +306,17 @@ mod tests {
 
     #[test]
     fn each_shape_matches_case_insensitively_unless_cased() {
-        let x = m(&["CreateUser", "Get*", "*Policy", "*secret*", "a*b?c"], false);
-        for yes in ["createuser", "GETOBJECT", "putrolepolicy", "xSeCrEtx", "AxxBzc"] {
+        let x = m(
+            &["CreateUser", "Get*", "*Policy", "*secret*", "a*b?c"],
+            false,
+        );
+        for yes in [
+            "createuser",
+            "GETOBJECT",
+            "putrolepolicy",
+            "xSeCrEtx",
+            "AxxBzc",
+        ] {
             assert!(x.is_match(yes), "{yes}");
         }
         for no in ["CreateUsers", "xGet", "Policyx", "secre", "abc"] {

@@ -26,7 +26,7 @@
 //!   rules evaluated on it.
 //! - [`lint`]: whole-set checks ([`resolve`]) and directory loading ([`load_dir`],
 //!   [`lint_dir`]).
-//! - [`error`]: [`SigmaError`].
+//! - [`error`]: the error type, [`SigmaError`].
 //!
 //! # Semantics
 //!

@@ -79,9 +79,11 @@ impl Modifier {
             "neq" => Modifier::Neq,
             "fieldref" => Modifier::FieldRef,
             "expand" => {
-                return Err("unsupported modifier: placeholders (`%name%`) need a processing \
+                return Err(
+                    "unsupported modifier: placeholders (`%name%`) need a processing \
                      pipeline, which Tripline does not have; list the values instead"
-                    .into())
+                        .into(),
+                )
             }
             "utf16" | "utf16le" | "utf16be" | "wide" => {
                 return Err(format!(

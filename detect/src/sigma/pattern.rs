@@ -158,7 +158,10 @@ mod tests {
             Pattern::parse(r"C:\Windows").as_literal().as_deref(),
             Some(r"C:\Windows")
         );
-        assert_eq!(Pattern::parse(r"a\\b").as_literal().as_deref(), Some(r"a\b"));
+        assert_eq!(
+            Pattern::parse(r"a\\b").as_literal().as_deref(),
+            Some(r"a\b")
+        );
         // `\\*`: a backslash, then a wildcard.
         assert_eq!(
             Pattern::parse(r"a\\*").0,

@@ -146,7 +146,11 @@ impl TriplineExt {
         })?;
         if ext.session_gap.is_some() && ext.window != WindowKind::Session {
             let l = loc.key_after(line, "session_gap").unwrap_or(line);
-            return Err(loc.error(l, "tripline", "`session_gap` applies only to `window: session`"));
+            return Err(loc.error(
+                l,
+                "tripline",
+                "`session_gap` applies only to `window: session`",
+            ));
         }
         Ok(ext)
     }
@@ -169,7 +173,11 @@ mod tests {
 
     #[test]
     fn extension_keys_are_checked() {
-        let loc = Locator::new("r.yml", "tripline:\n  window: session\n  sesion_gap: 5m\n", 1);
+        let loc = Locator::new(
+            "r.yml",
+            "tripline:\n  window: session\n  sesion_gap: 5m\n",
+            1,
+        );
         let v: Value = yaml_serde::from_str("{window: session, sesion_gap: 5m}").unwrap();
         let e = TriplineExt::parse(Some(&v), &loc).unwrap_err();
         assert_eq!(e.line, 3, "{e}");
@@ -177,7 +185,12 @@ mod tests {
 
         let v: Value = yaml_serde::from_str("{window: session, session_gap: 2m}").unwrap();
         let ext = TriplineExt::parse(Some(&v), &loc).unwrap();
-        assert_eq!(ext.window_mode(), WindowMode::Session { gap_us: 120_000_000 });
+        assert_eq!(
+            ext.window_mode(),
+            WindowMode::Session {
+                gap_us: 120_000_000
+            }
+        );
         assert_eq!(ext.dedup_window, Timespan::minutes(60));
 
         let v: Value = yaml_serde::from_str("{session_gap: 2m}").unwrap();

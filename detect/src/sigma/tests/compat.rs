@@ -21,12 +21,36 @@ fn yml_files(dir: &Path) -> Vec<PathBuf> {
 fn sample_events() -> Vec<Value> {
     vec![
         ct("StopLogging", "cloudtrail.amazonaws.com", json!({})),
-        ct("GetCallerIdentity", "sts.amazonaws.com", json!({"userAgent": "TruffleHog"})),
-        ct("ListBuckets", "s3.amazonaws.com", json!({"userIdentity": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"}})),
-        ct("ModifyInstanceAttribute", "ec2.amazonaws.com", json!({"requestParameters": {"instanceId": "i-1", "attribute": "userData"}})),
-        ct("ConsoleLogin", "signin.amazonaws.com", json!({"additionalEventData": {"MFAUsed": "No"}, "responseElements": {"ConsoleLogin": "Success"}})),
-        ct("UpdateFunctionConfiguration20150331v2", "lambda.amazonaws.com", json!({"requestParameters": {"functionName": "f", "layers": ["arn:aws:lambda:eu-west-1:999999999999:layer:x:1"]}})),
-        ct("GetObject", "s3.amazonaws.com", json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/aws:ec2-instance/i-0abc"}})),
+        ct(
+            "GetCallerIdentity",
+            "sts.amazonaws.com",
+            json!({"userAgent": "TruffleHog"}),
+        ),
+        ct(
+            "ListBuckets",
+            "s3.amazonaws.com",
+            json!({"userIdentity": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"}}),
+        ),
+        ct(
+            "ModifyInstanceAttribute",
+            "ec2.amazonaws.com",
+            json!({"requestParameters": {"instanceId": "i-1", "attribute": "userData"}}),
+        ),
+        ct(
+            "ConsoleLogin",
+            "signin.amazonaws.com",
+            json!({"additionalEventData": {"MFAUsed": "No"}, "responseElements": {"ConsoleLogin": "Success"}}),
+        ),
+        ct(
+            "UpdateFunctionConfiguration20150331v2",
+            "lambda.amazonaws.com",
+            json!({"requestParameters": {"functionName": "f", "layers": ["arn:aws:lambda:eu-west-1:999999999999:layer:x:1"]}}),
+        ),
+        ct(
+            "GetObject",
+            "s3.amazonaws.com",
+            json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/aws:ec2-instance/i-0abc"}}),
+        ),
         ct("DescribeInstances", "ec2.amazonaws.com", json!({})),
     ]
 }
@@ -111,7 +135,10 @@ fn placeholder_rules_are_refused_with_a_reason() {
     // Placeholders need a pipeline Tripline does not have: refused, and said why
     // (the placeholder fields, `src_country` and `src_ip`, have no mapping either).
     assert!(docs.is_empty());
-    assert!(errors.iter().any(|e| e.message.contains("placeholders")), "{errors:#?}");
+    assert!(
+        errors.iter().any(|e| e.message.contains("placeholders")),
+        "{errors:#?}"
+    );
     assert!(
         errors
             .iter()

@@ -74,7 +74,9 @@ fn one_bad_document_does_not_stop_the_others() {
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].line, 22, "{}", errors[0]);
     assert_eq!(errors[0].construct, "modifier `contians`");
-    assert!(errors[0].to_string().starts_with("multi.yml:22: modifier `contians`: unknown modifier"));
+    assert!(errors[0]
+        .to_string()
+        .starts_with("multi.yml:22: modifier `contians`: unknown modifier"));
 
     let RuleDoc::Detection(first) = &docs[0] else {
         panic!("{:?}", docs[0])
@@ -93,12 +95,20 @@ fn one_bad_document_does_not_stop_the_others() {
         panic!("{:?}", docs[2])
     };
     assert_eq!(c.spec.kind, CorrelationKind::TemporalOrdered);
-    assert_eq!(c.spec.rules, vec!["failed_console_login", "console_login_ok"]);
+    assert_eq!(
+        c.spec.rules,
+        vec!["failed_console_login", "console_login_ok"]
+    );
     assert_eq!(c.spec.group_by, vec!["userIdentity.arn"]);
     assert_eq!(c.spec.timespan_us, 600_000_000);
     // Temporal correlations without a condition need every rule.
     assert_eq!(c.spec.condition, vec![(CmpOp::Gte, 2)]);
-    assert_eq!(c.spec.window, WindowMode::Session { gap_us: 120_000_000 });
+    assert_eq!(
+        c.spec.window,
+        WindowMode::Session {
+            gap_us: 120_000_000
+        }
+    );
     assert_eq!(c.spec.lateness_us, 60_000_000);
     assert_eq!(c.spec.info.kind, "correlation");
     assert_eq!(c.spec.info.service, None);
@@ -113,25 +123,38 @@ fn one_bad_document_does_not_stop_the_others() {
 
 #[test]
 fn error_lines_point_at_the_construct() {
-    let unknown_modifier = ct_rule("selection:\n  eventName: x\n  userAgent|startwith: y\ncondition: selection");
+    let unknown_modifier =
+        ct_rule("selection:\n  eventName: x\n  userAgent|startwith: y\ncondition: selection");
     let e = errors_of(&unknown_modifier);
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].starts_with("bad.yml:9: modifier `startwith`: unknown modifier"), "{e:?}");
+    assert!(
+        e[0].starts_with("bad.yml:9: modifier `startwith`: unknown modifier"),
+        "{e:?}"
+    );
     assert!(e[0].contains("did you mean `startswith`"), "{e:?}");
 
     let unknown_field = ct_rule("selection:\n  eventName: x\nfilter:\n  srcCountry: FR\ncondition: selection and not filter");
     let e = errors_of(&unknown_field);
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].starts_with("bad.yml:10: field `srcCountry`: unknown field"), "{e:?}");
+    assert!(
+        e[0].starts_with("bad.yml:10: field `srcCountry`: unknown field"),
+        "{e:?}"
+    );
 
     let undefined = ct_rule("selection:\n  eventName: x\ncondition: selection and not filter");
     let e = errors_of(&undefined);
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].starts_with("bad.yml:9: condition: undefined selection `filter`"), "{e:?}");
+    assert!(
+        e[0].starts_with("bad.yml:9: condition: undefined selection `filter`"),
+        "{e:?}"
+    );
 
     let syntax = ct_rule("selection:\n  eventName: x\ncondition: selection and (not selection");
     let e = errors_of(&syntax);
-    assert!(e[0].starts_with("bad.yml:9: condition: missing `)`"), "{e:?}");
+    assert!(
+        e[0].starts_with("bad.yml:9: condition: missing `)`"),
+        "{e:?}"
+    );
 
     let dangling = ct_rule("selection:\n  eventName: x\ncondition: selection or");
     assert!(errors_of(&dangling)[0].contains("ends after `or`"));
@@ -146,31 +169,70 @@ fn every_problem_of_a_document_is_reported() {
     assert_eq!(e.len(), 3, "{e:#?}");
     assert!(e[0].starts_with("bad.yml:8: modifier `foo`"), "{e:?}");
     assert!(e[1].starts_with("bad.yml:10: field `nosuchField`"), "{e:?}");
-    assert!(e[2].starts_with("bad.yml:12: field `sourceIPAddress`"), "{e:?}");
+    assert!(
+        e[2].starts_with("bad.yml:12: field `sourceIPAddress`"),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn unsupported_constructs_say_so() {
     let cases = [
-        (ct_rule("s:\n  src_ip|expand: '%ips%'\ncondition: s"), "unsupported modifier"),
-        (ct_rule("s:\n  eventName: x\ntimeframe: 5m\ncondition: s"), "timeframe"),
-        (ct_rule("s:\n  eventName|re|x: a\ncondition: s"), "unknown modifier"),
-        (ct_rule("s:\n  eventName|re: '(unclosed'\ncondition: s"), "invalid regular expression"),
-        (ct_rule("s:\n  eventName|base64: 'a*'\ncondition: s"), "without wildcards"),
-        (ct_rule("s:\n  eventName|exists: maybe\ncondition: s"), "`exists` takes"),
-        (ct_rule("s:\n  eventName|gt: many\ncondition: s"), "takes a number"),
-        (ct_rule("s:\n  eventName|re|contains: a\ncondition: s"), "cannot be combined"),
-        (ct_rule("s:\n  eventName:\n    nested: map\ncondition: s"), "dotted path"),
+        (
+            ct_rule("s:\n  src_ip|expand: '%ips%'\ncondition: s"),
+            "unsupported modifier",
+        ),
+        (
+            ct_rule("s:\n  eventName: x\ntimeframe: 5m\ncondition: s"),
+            "timeframe",
+        ),
+        (
+            ct_rule("s:\n  eventName|re|x: a\ncondition: s"),
+            "unknown modifier",
+        ),
+        (
+            ct_rule("s:\n  eventName|re: '(unclosed'\ncondition: s"),
+            "invalid regular expression",
+        ),
+        (
+            ct_rule("s:\n  eventName|base64: 'a*'\ncondition: s"),
+            "without wildcards",
+        ),
+        (
+            ct_rule("s:\n  eventName|exists: maybe\ncondition: s"),
+            "`exists` takes",
+        ),
+        (
+            ct_rule("s:\n  eventName|gt: many\ncondition: s"),
+            "takes a number",
+        ),
+        (
+            ct_rule("s:\n  eventName|re|contains: a\ncondition: s"),
+            "cannot be combined",
+        ),
+        (
+            ct_rule("s:\n  eventName:\n    nested: map\ncondition: s"),
+            "dotted path",
+        ),
         (ct_rule("s:\n  eventName: x"), "missing `condition`"),
-        (rule_text("security", "s:\n  EventID: 4625\ncondition: s"), "unsupported logsource service"),
+        (
+            rule_text("security", "s:\n  EventID: 4625\ncondition: s"),
+            "unsupported logsource service",
+        ),
     ];
     for (text, needle) in cases {
         let e = errors_of(&text);
-        assert!(!e.is_empty() && e.iter().any(|m| m.contains(needle)), "{needle}: {e:#?}");
+        assert!(
+            !e.is_empty() && e.iter().any(|m| m.contains(needle)),
+            "{needle}: {e:#?}"
+        );
     }
     let windows = "title: t\nid: x\nlogsource:\n  product: windows\n  service: security\ndetection:\n  s:\n    a: 1\n  condition: s\n";
     let e = errors_of(windows);
-    assert!(e[0].starts_with("bad.yml:4: logsource: unsupported logsource product `windows`"), "{e:?}");
+    assert!(
+        e[0].starts_with("bad.yml:4: logsource: unsupported logsource product `windows`"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -208,7 +270,10 @@ tripline:
         panic!()
     };
     assert_eq!(c.spec.kind, CorrelationKind::ValueCount);
-    assert_eq!(c.spec.value_field.as_deref(), Some("requestParameters.secretId"));
+    assert_eq!(
+        c.spec.value_field.as_deref(),
+        Some("requestParameters.secretId")
+    );
     assert_eq!(c.spec.condition, vec![(CmpOp::Gte, 10), (CmpOp::Lt, 1000)]);
     assert!(c.spec.generate);
     assert_eq!(c.tripline.dedup_window, Timespan::minutes(360));
@@ -226,9 +291,15 @@ tripline:
         ))
     };
     let e = bad("type: event_count\nrules: [a]\ntimespan: 10 minutes\ncondition: {gte: 3}");
-    assert!(e[0].starts_with("bad.yml:6: timespan: `10 minutes` is not a timespan"), "{e:?}");
+    assert!(
+        e[0].starts_with("bad.yml:6: timespan: `10 minutes` is not a timespan"),
+        "{e:?}"
+    );
     let e = bad("type: value_sum\nrules: [a]\ntimespan: 1h\ncondition: {gt: 3, field: x}");
-    assert!(e[0].contains("unsupported correlation type `value_sum`"), "{e:?}");
+    assert!(
+        e[0].contains("unsupported correlation type `value_sum`"),
+        "{e:?}"
+    );
     let e = bad("type: temporal\nrules: [a, b]\ntimespan: 1h\naliases:\n  ip:\n    a: x");
     assert!(e[0].starts_with("bad.yml:7: aliases: unsupported"), "{e:?}");
     let e = bad("type: value_count\nrules: [a]\ntimespan: 1h\ncondition: {gte: 3}");
@@ -244,26 +315,45 @@ fn tripline_extension_defaults_and_checks() {
     let lambda = rule_text("lambda", "s:\n  path|contains: '../'\ncondition: s");
     let (docs, errors) = parse_rules("l.yml", &lambda);
     assert!(errors.is_empty(), "{errors:#?}");
-    let RuleDoc::Detection(d) = &docs[0] else { panic!() };
+    let RuleDoc::Detection(d) = &docs[0] else {
+        panic!()
+    };
     assert_eq!(d.tripline.group_by, vec!["function_name"]);
     assert_eq!(d.tripline.dedup_window, Timespan::minutes(60));
     assert!(d.generate);
 
-    let custom = format!("{}tripline:\n  group_by: [sourceIPAddress, eventName]\n  dedup_window: 15m\n", ct_rule("s:\n  eventName: x\ncondition: s"));
+    let custom = format!(
+        "{}tripline:\n  group_by: [sourceIPAddress, eventName]\n  dedup_window: 15m\n",
+        ct_rule("s:\n  eventName: x\ncondition: s")
+    );
     let (docs, errors) = parse_rules("c.yml", &custom);
     assert!(errors.is_empty(), "{errors:#?}");
-    let RuleDoc::Detection(d) = &docs[0] else { panic!() };
+    let RuleDoc::Detection(d) = &docs[0] else {
+        panic!()
+    };
     assert_eq!(d.tripline.group_by, vec!["sourceIPAddress", "eventName"]);
     assert_eq!(d.tripline.dedup_window, Timespan::minutes(15));
 
-    let typo = format!("{}tripline:\n  group_by: [userIdentity.arn]\n  dedup: 15m\n", ct_rule("s:\n  eventName: x\ncondition: s"));
+    let typo = format!(
+        "{}tripline:\n  group_by: [userIdentity.arn]\n  dedup: 15m\n",
+        ct_rule("s:\n  eventName: x\ncondition: s")
+    );
     let e = errors_of(&typo);
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].starts_with("bad.yml:13: tripline: unknown field `dedup`"), "{e:?}");
+    assert!(
+        e[0].starts_with("bad.yml:13: tripline: unknown field `dedup`"),
+        "{e:?}"
+    );
 
-    let bad_field = format!("{}tripline:\n  group_by: [sourceIp]\n", ct_rule("s:\n  eventName: x\ncondition: s"));
+    let bad_field = format!(
+        "{}tripline:\n  group_by: [sourceIp]\n",
+        ct_rule("s:\n  eventName: x\ncondition: s")
+    );
     let e = errors_of(&bad_field);
-    assert!(e[0].starts_with("bad.yml:12: field `sourceIp`: unknown field in `tripline.group_by`"), "{e:?}");
+    assert!(
+        e[0].starts_with("bad.yml:12: field `sourceIp`: unknown field in `tripline.group_by`"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -274,9 +364,15 @@ fn rule_tests_are_parsed_and_checked() {
     );
     let e = errors_of(&text);
     assert_eq!(e.len(), 3, "{e:#?}");
-    assert!(e[0].starts_with("bad.yml:15: test 2: give `event` or `events`"), "{e:?}");
+    assert!(
+        e[0].starts_with("bad.yml:15: test 2: give `event` or `events`"),
+        "{e:?}"
+    );
     assert!(e[1].starts_with("bad.yml:19: test 3:"), "{e:?}");
-    assert!(e[2].starts_with("bad.yml:22: test 4:") && e[2].contains("matches"), "{e:?}");
+    assert!(
+        e[2].starts_with("bad.yml:22: test 4:") && e[2].contains("matches"),
+        "{e:?}"
+    );
 
     let good = format!(
         "{}tests:\n  - name: fires\n    match: true\n    event: {{eventName: CreateUser, n: 5, ok: true}}\n",
@@ -287,7 +383,10 @@ fn rule_tests_are_parsed_and_checked() {
     let t = &docs[0].tests()[0];
     assert_eq!(t.name, "fires");
     assert!(t.expect_match);
-    assert_eq!(t.events[0], json!({"eventName": "CreateUser", "n": 5, "ok": true}));
+    assert_eq!(
+        t.events[0],
+        json!({"eventName": "CreateUser", "n": 5, "ok": true})
+    );
     assert_eq!(t.findings, None);
     assert_eq!(t.line, 12);
 }
@@ -308,7 +407,13 @@ fn whole_set_checks_find_duplicates_and_bad_group_by() {
     assert!(errors.is_empty(), "{errors:#?}");
     let e: Vec<String> = resolve(&docs).iter().map(ToString::to_string).collect();
     assert_eq!(e.len(), 2, "{e:#?}");
-    assert!(e[0].starts_with("set.yml:12: id: duplicate rule id `same-id` (first at set.yml:1)"), "{e:?}");
-    assert!(e[1].starts_with("set.yml:28: field `userIdentity.arn`: unknown field for rule `one`"), "{e:?}");
+    assert!(
+        e[0].starts_with("set.yml:12: id: duplicate rule id `same-id` (first at set.yml:1)"),
+        "{e:?}"
+    );
+    assert!(
+        e[1].starts_with("set.yml:28: field `userIdentity.arn`: unknown field for rule `one`"),
+        "{e:?}"
+    );
     assert!(lint_text("set.yml", &text).is_empty());
 }
