@@ -7,11 +7,14 @@
 //!   crash safety, stdin, gzip damage.
 //! - `lake_readers`: the lake read by DuckDB, an engine that is not ours.
 //! - `query`: `tripline query` formats and read-only enforcement.
+//! - `detect`: `tripline detect` and `tripline rules` — OCSF findings, stable uids,
+//!   grouping, correlations, suppression, the alerts table, bad rules and events.
 //! - `demo`: `tripline demo` runs end to end.
 
 mod util;
 
 mod demo;
+mod detect;
 mod ingest;
 mod lake_readers;
 mod query;

@@ -87,6 +87,11 @@ pub enum DetectError {
         reason: String,
     },
 
+    /// A compiled rule could not run on a batch: the batch is of another table, or
+    /// lacks a column of the table's schema. Blame: the caller's batch.
+    #[error("rule evaluation: {0}")]
+    Eval(String),
+
     /// A bug: a state the engine should never reach.
     #[error("internal error: {0}")]
     Internal(String),

@@ -17,6 +17,10 @@
 //!   recall, false findings per million benign events).
 //! - [`model`]: what passes between the detection stages: [`RuleInfo`], [`Hit`],
 //!   [`Finding`].
+//! - [`sigma`]: the Sigma rule engine: rule files parsed ([`sigma::parse_rules`]) into
+//!   detection and correlation rules, detection rules compiled
+//!   ([`sigma::compile`]) and evaluated column by column over Arrow batches
+//!   ([`sigma::BatchFields`]), and lint ([`sigma::load_dir`], [`sigma::resolve`]).
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
 
@@ -29,6 +33,7 @@ pub mod eval;
 pub mod lake;
 pub mod model;
 pub mod output;
+pub mod sigma;
 
 pub use error::DetectError;
 pub use lake::{LakeOptions, LakeSession, QueryResult, ReadOnlyStatement};
