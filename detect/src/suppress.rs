@@ -109,15 +109,17 @@ impl Allowlist {
         if text.trim().is_empty() {
             return Ok(Self::empty());
         }
-        let raw: Vec<Entry> = yaml_serde::from_str(text).map_err(|e| {
-            allowlist_error(origin, format!("expected a list of entries: {e}"))
-        })?;
+        let raw: Vec<Entry> = yaml_serde::from_str(text)
+            .map_err(|e| allowlist_error(origin, format!("expected a list of entries: {e}")))?;
         let entries = raw
             .into_iter()
             .enumerate()
             .map(|(i, e)| {
                 compile(e).map_err(|(rule, problem)| {
-                    allowlist_error(origin, format!("entry {} (rule '{rule}'): {problem}", i + 1))
+                    allowlist_error(
+                        origin,
+                        format!("entry {} (rule '{rule}'): {problem}", i + 1),
+                    )
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -217,7 +219,9 @@ fn compile(entry: Entry) -> Result<Compiled, (String, String)> {
         return Err(fail("`rule` is empty".to_owned()));
     }
     if entry.reason.trim().is_empty() {
-        return Err(fail("`reason` is empty: say why the entry exists".to_owned()));
+        return Err(fail(
+            "`reason` is empty: say why the entry exists".to_owned(),
+        ));
     }
     let expires = NaiveDate::parse_from_str(entry.expires.trim(), "%Y-%m-%d").map_err(|e| {
         fail(format!(
@@ -225,7 +229,12 @@ fn compile(entry: Entry) -> Result<Compiled, (String, String)> {
             entry.expires
         ))
     })?;
-    let ip = entry.ip.as_deref().map(parse_ip).transpose().map_err(fail)?;
+    let ip = entry
+        .ip
+        .as_deref()
+        .map(parse_ip)
+        .transpose()
+        .map_err(fail)?;
     Ok(Compiled {
         entry,
         expires,
@@ -269,9 +278,12 @@ impl IpMatch {
             IpMatch::Glob(g) => glob(g, ip),
             IpMatch::Exact(want) => ip.parse().map(canonical).is_ok_and(|a| a == *want),
             IpMatch::Cidr(net, bits) => match (ip.parse().map(canonical), net) {
-                (Ok(IpAddr::V4(a)), IpAddr::V4(n)) => {
-                    prefix_eq(u128::from(u32::from(a)), u128::from(u32::from(*n)), *bits, 32)
-                }
+                (Ok(IpAddr::V4(a)), IpAddr::V4(n)) => prefix_eq(
+                    u128::from(u32::from(a)),
+                    u128::from(u32::from(*n)),
+                    *bits,
+                    32,
+                ),
                 (Ok(IpAddr::V6(a)), IpAddr::V6(n)) => {
                     prefix_eq(u128::from(a), u128::from(*n), *bits, 128)
                 }
@@ -294,8 +306,8 @@ fn prefix_eq(a: u128, b: u128, bits: u8, width: u32) -> bool {
 impl Compiled {
     fn matches(&self, f: &Finding) -> bool {
         let e = &self.entry;
-        let rule_ok = glob(&e.rule, &f.rule.id)
-            || f.rule.name.as_deref().is_some_and(|n| glob(&e.rule, n));
+        let rule_ok =
+            glob(&e.rule, &f.rule.id) || f.rule.name.as_deref().is_some_and(|n| glob(&e.rule, n));
         let ctx = &f.context;
         rule_ok
             && field(&e.principal, ctx.principal.as_deref())

@@ -60,8 +60,14 @@ fn principal_function_account_region_globs() {
     let entry = |field: &str, value: &str| {
         format!("- rule: \"*\"\n  {field}: \"{value}\"\n  expires: 2024-12-31\n  reason: r\n")
     };
-    assert!(suppressed(&entry("principal", "arn:aws:iam::1:role/ci-*"), &f));
-    assert!(!suppressed(&entry("principal", "arn:aws:iam::1:role/CI-*"), &f));
+    assert!(suppressed(
+        &entry("principal", "arn:aws:iam::1:role/ci-*"),
+        &f
+    ));
+    assert!(!suppressed(
+        &entry("principal", "arn:aws:iam::1:role/CI-*"),
+        &f
+    ));
     assert!(suppressed(&entry("function", "billing-*"), &f));
     assert!(!suppressed(&entry("function", "orders-*"), &f));
     assert!(suppressed(&entry("account", "111122223333"), &f));
@@ -82,7 +88,8 @@ fn ip_cidr_exact_and_glob() {
     let f = finding("r", "arn:x", "10.1.2.3");
     let v6 = finding("r", "arn:x", "2001:db8::17");
     let mapped = finding("r", "arn:x", "::ffff:10.1.2.3");
-    let entry = |ip: &str| format!("- rule: r\n  ip: \"{ip}\"\n  expires: 2024-12-31\n  reason: r\n");
+    let entry =
+        |ip: &str| format!("- rule: r\n  ip: \"{ip}\"\n  expires: 2024-12-31\n  reason: r\n");
     assert!(suppressed(&entry("10.0.0.0/8"), &f));
     assert!(suppressed(&entry("10.1.2.3/32"), &f));
     assert!(!suppressed(&entry("10.1.2.4/32"), &f));
@@ -133,8 +140,16 @@ fn apply_filters_and_counts() {
     assert_eq!(stats[1].suppressed, 2);
     let warnings = l.warnings(now());
     assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].contains("matched 2 finding(s)"), "{}", warnings[0]);
-    assert_eq!(l.check(&finding("r", "arn:x", "1.1.1.1"), now()).map(|e| e.reason.as_str()), Some("TICKET-1"));
+    assert!(
+        warnings[0].contains("matched 2 finding(s)"),
+        "{}",
+        warnings[0]
+    );
+    assert_eq!(
+        l.check(&finding("r", "arn:x", "1.1.1.1"), now())
+            .map(|e| e.reason.as_str()),
+        Some("TICKET-1")
+    );
 }
 
 #[test]
@@ -150,7 +165,10 @@ fn bad_files_name_the_file_entry_and_problem() {
     let e = error("- rule: r\n  expires: 2024-13-01\n  reason: r\n");
     assert!(e.contains("entry 1") && e.contains("2024-13-01"), "{e}");
     let e = error("- rule: ok\n  expires: 2024-12-31\n  reason: r\n- rule: r2\n  ip: 10.0.0.0/33\n  expires: 2024-12-31\n  reason: r\n");
-    assert!(e.contains("entry 2") && e.contains("rule 'r2'") && e.contains("prefix"), "{e}");
+    assert!(
+        e.contains("entry 2") && e.contains("rule 'r2'") && e.contains("prefix"),
+        "{e}"
+    );
     let e = error("- rule: r\n  ip: 10.0.0/8\n  expires: 2024-12-31\n  reason: r\n");
     assert!(e.contains("CIDR"), "{e}");
     let e = error("rule: r\n");
@@ -168,7 +186,9 @@ fn load_reads_files_and_reports_missing_ones() {
     std::fs::write(&empty, "\n").expect("write");
     assert_eq!(Allowlist::load(&empty).expect("loads").entries().count(), 0);
     let missing = dir.path().join("missing.yml");
-    let e = Allowlist::load(&missing).expect_err("missing file").to_string();
+    let e = Allowlist::load(&missing)
+        .expect_err("missing file")
+        .to_string();
     assert!(e.contains("missing.yml"), "{e}");
 }
 

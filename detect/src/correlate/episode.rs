@@ -17,7 +17,7 @@ pub(super) struct Event {
     pub uid: String,
     /// Digest of `uid`, for duplicate detection.
     pub digest: u64,
-    /// Positions in `spec.rules` the hit's rule matches (usually one).
+    /// Positions in `spec.rules` the hit's rule matches (usually one), ascending.
     pub positions: Vec<usize>,
     pub value: Option<String>,
     pub context: EventContext,
@@ -30,9 +30,10 @@ impl Event {
     pub fn dedup_key(&self, kind: CorrelationKind) -> (u64, usize) {
         match kind {
             CorrelationKind::EventCount | CorrelationKind::ValueCount => (self.digest, 0),
-            CorrelationKind::Temporal | CorrelationKind::TemporalOrdered => {
-                (self.digest, self.positions.first().copied().unwrap_or(0) + 1)
-            }
+            CorrelationKind::Temporal | CorrelationKind::TemporalOrdered => (
+                self.digest,
+                self.positions.first().copied().unwrap_or(0) + 1,
+            ),
         }
     }
 }
@@ -98,11 +99,9 @@ impl Counters {
                 *c += 1;
             }
         }
-        // Descending, so that one event fills at most one step of a match even when a
-        // rule is listed twice.
-        let mut positions = ev.positions.clone();
-        positions.sort_unstable();
-        for &k in positions.iter().rev() {
+        // Descending (positions are ascending), so that one event fills at most one
+        // step of a match even when a rule is listed twice.
+        for &k in ev.positions.iter().rev() {
             if k >= self.best_start.len() {
                 continue;
             }

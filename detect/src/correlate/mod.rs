@@ -239,11 +239,14 @@ impl Correlator {
                 evidence: p.evidence,
             };
             let mode = self.spec.window;
-            let state = self.groups.entry(p.group.clone()).or_insert_with(|| match mode {
-                WindowMode::Sliding => GroupState::new_sliding(),
-                WindowMode::Tumbling => GroupState::new_bucket(None),
-                WindowMode::Session { gap_us } => GroupState::new_bucket(Some(gap_us.max(0))),
-            });
+            let state = self
+                .groups
+                .entry(p.group.clone())
+                .or_insert_with(|| match mode {
+                    WindowMode::Sliding => GroupState::new_sliding(),
+                    WindowMode::Tumbling => GroupState::new_bucket(None),
+                    WindowMode::Session { gap_us } => GroupState::new_bucket(Some(gap_us.max(0))),
+                });
             let mut closed = Vec::new();
             if !state.push(ev, &self.params, &mut closed) {
                 self.duplicates += 1;

@@ -25,7 +25,10 @@ fn info(kind: &'static str) -> Arc<RuleInfo> {
         title: "Brute force".to_owned(),
         description: "Many failures by one user.".to_owned(),
         level: Level::Critical,
-        tags: vec!["attack.credential_access".to_owned(), "attack.t1110".to_owned()],
+        tags: vec![
+            "attack.credential_access".to_owned(),
+            "attack.t1110".to_owned(),
+        ],
         falsepositives: vec![],
         path: "rules/correlations/brute.yml".to_owned(),
         service: None,
@@ -33,7 +36,12 @@ fn info(kind: &'static str) -> Arc<RuleInfo> {
     })
 }
 
-fn spec(kind: CorrelationKind, rules: &[&str], timespan_us: i64, cond: &[(CmpOp, u64)]) -> CorrelationSpec {
+fn spec(
+    kind: CorrelationKind,
+    rules: &[&str],
+    timespan_us: i64,
+    cond: &[(CmpOp, u64)],
+) -> CorrelationSpec {
     CorrelationSpec {
         info: info("correlation"),
         kind,
@@ -49,7 +57,12 @@ fn spec(kind: CorrelationKind, rules: &[&str], timespan_us: i64, cond: &[(CmpOp,
 }
 
 fn count_spec(threshold: u64, timespan_us: i64) -> CorrelationSpec {
-    spec(CorrelationKind::EventCount, &["failed_login"], timespan_us, &[(CmpOp::Gte, threshold)])
+    spec(
+        CorrelationKind::EventCount,
+        &["failed_login"],
+        timespan_us,
+        &[(CmpOp::Gte, threshold)],
+    )
 }
 
 struct Rules {
@@ -85,9 +98,23 @@ fn hit(rule: &Arc<RuleInfo>, time_us: i64, uid: &str, user: &str) -> Hit {
 }
 
 /// `n` hits of `rule` by `user`, `step` apart from `start`, ids `prefix-i`.
-fn series(rule: &Arc<RuleInfo>, start: i64, step: i64, n: usize, user: &str, prefix: &str) -> Vec<Hit> {
+fn series(
+    rule: &Arc<RuleInfo>,
+    start: i64,
+    step: i64,
+    n: usize,
+    user: &str,
+    prefix: &str,
+) -> Vec<Hit> {
     (0..n)
-        .map(|i| hit(rule, start + i as i64 * step, &format!("{prefix}-{i}"), user))
+        .map(|i| {
+            hit(
+                rule,
+                start + i as i64 * step,
+                &format!("{prefix}-{i}"),
+                user,
+            )
+        })
         .collect()
 }
 
@@ -131,7 +158,10 @@ fn event_count_fires_at_threshold() {
     assert_eq!(f.last_seen_us, T0 + 190 * S);
     assert_eq!(f.level, Level::Critical);
     assert_eq!(f.group.get("user").map(String::as_str), Some("bob"));
-    assert_eq!(f.message, "20 events of Failed Login by user=bob within 10m (threshold ≥ 20)");
+    assert_eq!(
+        f.message,
+        "20 events of Failed Login by user=bob within 10m (threshold ≥ 20)"
+    );
     assert_eq!(f.stats["observed"], 20);
     assert_eq!(f.stats["threshold"], "≥ 20");
     assert_eq!(f.stats["timespan_s"], 600);
@@ -146,9 +176,19 @@ fn event_count_fires_at_threshold() {
 fn window_edges_are_inclusive() {
     let r = rules();
     let s = count_spec(2, 10 * MIN);
-    let exactly = vec![hit(&r.failed, T0, "a", "bob"), hit(&r.failed, T0 + 10 * MIN, "b", "bob")];
-    assert_eq!(batch(&s, &exactly).len(), 1, "events exactly timespan apart share a window");
-    let beyond = vec![hit(&r.failed, T0, "a", "bob"), hit(&r.failed, T0 + 10 * MIN + 1, "b", "bob")];
+    let exactly = vec![
+        hit(&r.failed, T0, "a", "bob"),
+        hit(&r.failed, T0 + 10 * MIN, "b", "bob"),
+    ];
+    assert_eq!(
+        batch(&s, &exactly).len(),
+        1,
+        "events exactly timespan apart share a window"
+    );
+    let beyond = vec![
+        hit(&r.failed, T0, "a", "bob"),
+        hit(&r.failed, T0 + 10 * MIN + 1, "b", "bob"),
+    ];
     assert!(batch(&s, &beyond).is_empty(), "one µs more and they do not");
 }
 
@@ -178,11 +218,22 @@ fn sessions_close_after_a_gap_and_at_timespan() {
     let steady = series(&r.failed, T0 + 7 * S, 30 * S, 10, "bob", "e");
     let f = batch(&s, &steady);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].window_start_us, T0 + 7 * S, "a session starts at its first event");
+    assert_eq!(
+        f[0].window_start_us,
+        T0 + 7 * S,
+        "a session starts at its first event"
+    );
     assert_eq!(f[0].stats["gap_s"], 60);
     // A gap of more than a minute splits the same events into two sessions of 5.
     let mut split = series(&r.failed, T0, 30 * S, 5, "bob", "a");
-    split.extend(series(&r.failed, T0 + 2 * MIN + 1 + 4 * 30 * S, 30 * S, 5, "bob", "b"));
+    split.extend(series(
+        &r.failed,
+        T0 + 2 * MIN + 1 + 4 * 30 * S,
+        30 * S,
+        5,
+        "bob",
+        "b",
+    ));
     assert!(batch(&s, &split).is_empty());
     // A session is at most `timespan` long: 30 events 30 s apart make two sessions.
     s.condition = vec![(CmpOp::Gte, 1)];
@@ -217,8 +268,17 @@ fn sustained_activity_is_split_at_the_episode_cap() {
     // One event every 10 s for three hours: always qualifying.
     let hits = series(&r.failed, T0, 10 * S, 3 * 360, "bob", "e");
     let f = batch(&s, &hits);
-    assert_eq!(f.len(), 3, "{:?}", f.iter().map(|f| f.count).collect::<Vec<_>>());
-    assert_eq!(f.iter().map(|f| f.count).sum::<u64>(), 3 * 360, "each event in one finding");
+    assert_eq!(
+        f.len(),
+        3,
+        "{:?}",
+        f.iter().map(|f| f.count).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        f.iter().map(|f| f.count).sum::<u64>(),
+        3 * 360,
+        "each event in one finding"
+    );
     assert!(f[0].message.contains("over 1h"), "{}", f[0].message);
     let uids: HashSet<_> = f.iter().map(|f| f.uid.clone()).collect();
     assert_eq!(uids.len(), 3);
@@ -271,7 +331,11 @@ fn late_and_out_of_order_events() {
 fn nothing_panics_at_the_ends_of_time() {
     let r = rules();
     let mut s = count_spec(1, 10 * MIN);
-    for window in [WindowMode::Sliding, WindowMode::Tumbling, WindowMode::Session { gap_us: MIN }] {
+    for window in [
+        WindowMode::Sliding,
+        WindowMode::Tumbling,
+        WindowMode::Session { gap_us: MIN },
+    ] {
         s.window = window;
         let mut c = Correlator::new(s.clone());
         c.push(&hit(&r.failed, i64::MIN, "a", "bob"));
@@ -289,29 +353,52 @@ fn nothing_panics_at_the_ends_of_time() {
 fn value_count_counts_distinct_values() {
     let r = rules();
     let mut hits = series(&r.failed, T0, 10 * S, 6, "bob", "e");
-    for (h, ip) in hits.iter_mut().zip(["1.1.1.1", "2.2.2.2", "1.1.1.1", "3.3.3.3", "2.2.2.2", "1.1.1.1"]) {
+    for (h, ip) in hits.iter_mut().zip([
+        "1.1.1.1", "2.2.2.2", "1.1.1.1", "3.3.3.3", "2.2.2.2", "1.1.1.1",
+    ]) {
         h.value = Some(ip.to_owned());
     }
     hits.push(hit(&r.failed, T0 + 70 * S, "no-value", "bob"));
-    let s = spec(CorrelationKind::ValueCount, &["failed_login"], 10 * MIN, &[(CmpOp::Gte, 3)]);
+    let s = spec(
+        CorrelationKind::ValueCount,
+        &["failed_login"],
+        10 * MIN,
+        &[(CmpOp::Gte, 3)],
+    );
     let f = batch(&s, &hits);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].count, 7, "every event of the episode, with or without a value");
+    assert_eq!(
+        f[0].count, 7,
+        "every event of the episode, with or without a value"
+    );
     assert_eq!(f[0].stats["distinct_values"], 3);
-    assert_eq!(f[0].stats["values"], json!(["1.1.1.1", "2.2.2.2", "3.3.3.3"]));
+    assert_eq!(
+        f[0].stats["values"],
+        json!(["1.1.1.1", "2.2.2.2", "3.3.3.3"])
+    );
     assert_eq!(f[0].stats["first_match_us"], T0 + 30 * S);
     assert_eq!(
         f[0].message,
         "3 distinct sourceIPAddress in 7 events of Failed Login by user=bob within 10m (threshold ≥ 3)"
     );
-    let s4 = spec(CorrelationKind::ValueCount, &["failed_login"], 10 * MIN, &[(CmpOp::Gte, 4)]);
+    let s4 = spec(
+        CorrelationKind::ValueCount,
+        &["failed_login"],
+        10 * MIN,
+        &[(CmpOp::Gte, 4)],
+    );
     assert!(batch(&s4, &hits).is_empty());
 }
 
 #[test]
 fn temporal_needs_every_rule_in_any_order() {
     let r = rules();
-    let s = spec(CorrelationKind::Temporal, &["rule_a", "rule_b", "id-c"], 5 * MIN, &[]);
+    let s = spec(
+        CorrelationKind::Temporal,
+        &["rule_a", "rule_b", "id-c"],
+        5 * MIN,
+        &[],
+    );
     let all = vec![
         hit(&r.c, T0, "c", "bob"),
         hit(&r.a, T0 + MIN, "a", "bob"),
@@ -319,7 +406,10 @@ fn temporal_needs_every_rule_in_any_order() {
     ];
     let f = batch(&s, &all);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].message, "Recon A, Recon B and Recon C by user=bob within 5m (3 events)");
+    assert_eq!(
+        f[0].message,
+        "Recon A, Recon B and Recon C by user=bob within 5m (3 events)"
+    );
     assert_eq!(f[0].stats["threshold"], "all 3 rules");
     assert!(batch(&s, &all[..2]).is_empty(), "rule_b missing");
     let spread = vec![
@@ -339,7 +429,12 @@ fn temporal_needs_every_rule_in_any_order() {
 #[test]
 fn temporal_evidence_shows_every_rule() {
     let r = rules();
-    let s = spec(CorrelationKind::Temporal, &["rule_a", "rule_b"], 5 * MIN, &[]);
+    let s = spec(
+        CorrelationKind::Temporal,
+        &["rule_a", "rule_b"],
+        5 * MIN,
+        &[],
+    );
     let mut hits = series(&r.a, T0, S, 10, "bob", "a");
     hits.push(hit(&r.b, T0 + MIN, "b", "bob"));
     let f = batch(&s, &hits);
@@ -352,15 +447,27 @@ fn temporal_evidence_shows_every_rule() {
 #[test]
 fn temporal_ordered_needs_the_listed_order() {
     let r = rules();
-    let s = spec(CorrelationKind::TemporalOrdered, &["rule_a", "rule_b"], 10 * MIN, &[]);
+    let s = spec(
+        CorrelationKind::TemporalOrdered,
+        &["rule_a", "rule_b"],
+        10 * MIN,
+        &[],
+    );
     let right = vec![hit(&r.a, T0, "a", "bob"), hit(&r.b, T0 + MIN, "b", "bob")];
     let f = batch(&s, &right);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].message, "Recon A, then Recon B by user=bob within 10m (2 events)");
+    assert_eq!(
+        f[0].message,
+        "Recon A, then Recon B by user=bob within 10m (2 events)"
+    );
     let wrong = vec![hit(&r.b, T0, "b", "bob"), hit(&r.a, T0 + MIN, "a", "bob")];
     assert!(batch(&s, &wrong).is_empty());
     let same_time = vec![hit(&r.b, T0, "b", "bob"), hit(&r.a, T0, "a", "bob")];
-    assert_eq!(batch(&s, &same_time).len(), 1, "same time counts as in order");
+    assert_eq!(
+        batch(&s, &same_time).len(),
+        1,
+        "same time counts as in order"
+    );
     // B, A, then B again: the second B completes the order.
     let mut again = wrong.clone();
     again.push(hit(&r.b, T0 + 2 * MIN, "b2", "bob"));
@@ -368,7 +475,12 @@ fn temporal_ordered_needs_the_listed_order() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].count, 3, "the window's events, the first B included");
     // Temporal (unordered) fires on the wrong order.
-    let unordered = spec(CorrelationKind::Temporal, &["rule_a", "rule_b"], 10 * MIN, &[]);
+    let unordered = spec(
+        CorrelationKind::Temporal,
+        &["rule_a", "rule_b"],
+        10 * MIN,
+        &[],
+    );
     assert_eq!(batch(&unordered, &wrong).len(), 1);
 }
 
@@ -389,7 +501,12 @@ fn groups_are_independent_when_interleaved() {
 #[test]
 fn rules_are_referenced_by_id_or_name_and_others_ignored() {
     let r = rules();
-    let by_id = spec(CorrelationKind::EventCount, &["id-failed"], 10 * MIN, &[(CmpOp::Gte, 2)]);
+    let by_id = spec(
+        CorrelationKind::EventCount,
+        &["id-failed"],
+        10 * MIN,
+        &[(CmpOp::Gte, 2)],
+    );
     let mut hits = series(&r.failed, T0, S, 2, "bob", "e");
     hits.push(hit(&r.a, T0, "x", "bob"));
     let mut c = Correlator::new(by_id);
@@ -405,7 +522,12 @@ fn rules_are_referenced_by_id_or_name_and_others_ignored() {
 #[test]
 fn range_conditions() {
     let r = rules();
-    let s = spec(CorrelationKind::EventCount, &["failed_login"], 10 * MIN, &[(CmpOp::Gt, 3), (CmpOp::Lte, 5)]);
+    let s = spec(
+        CorrelationKind::EventCount,
+        &["failed_login"],
+        10 * MIN,
+        &[(CmpOp::Gt, 3), (CmpOp::Lte, 5)],
+    );
     let f = batch(&s, &series(&r.failed, T0, S, 4, "bob", "e"));
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].stats["threshold"], "> 3 and ≤ 5");
@@ -438,11 +560,18 @@ fn correlations_chain() {
     let inner_findings = batch(&inner, &fails);
     assert_eq!(inner_findings.len(), 1);
     let chained = chain_hit(&inner_findings[0], &outer.group_by);
-    assert_eq!(chained.time_us, T0 + 4 * S, "when the inner condition first held");
+    assert_eq!(
+        chained.time_us,
+        T0 + 4 * S,
+        "when the inner condition first held"
+    );
     let hits = vec![chained, hit(&success, T0 + 20 * MIN, "ok", "bob")];
     let f = batch(&outer, &hits);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].related, vec![inner_findings[0].uid.clone(), "ok".to_owned()]);
+    assert_eq!(
+        f[0].related,
+        vec![inner_findings[0].uid.clone(), "ok".to_owned()]
+    );
 }
 
 /// One random input: events of rules a/b for three users over two hours, some
@@ -473,7 +602,12 @@ fn arrival_order(hits: &[Hit], seed: u64, max_jitter: i64) -> Vec<Hit> {
     let mut rng = Rng(seed);
     let mut keyed: Vec<(i64, Hit)> = hits
         .iter()
-        .map(|h| (h.time_us + rng.below(max_jitter as u64 + 1) as i64, h.clone()))
+        .map(|h| {
+            (
+                h.time_us + rng.below(max_jitter as u64 + 1) as i64,
+                h.clone(),
+            )
+        })
         .collect();
     keyed.sort_by_key(|(k, _)| *k);
     keyed.into_iter().map(|(_, h)| h).collect()
@@ -481,7 +615,11 @@ fn arrival_order(hits: &[Hit], seed: u64, max_jitter: i64) -> Vec<Hit> {
 
 fn specs() -> Vec<CorrelationSpec> {
     let mut out = Vec::new();
-    for window in [WindowMode::Sliding, WindowMode::Tumbling, WindowMode::Session { gap_us: 2 * MIN }] {
+    for window in [
+        WindowMode::Sliding,
+        WindowMode::Tumbling,
+        WindowMode::Session { gap_us: 2 * MIN },
+    ] {
         for (kind, cond) in [
             (CorrelationKind::EventCount, vec![(CmpOp::Gte, 6)]),
             (CorrelationKind::ValueCount, vec![(CmpOp::Gte, 4)]),
@@ -494,6 +632,17 @@ fn specs() -> Vec<CorrelationSpec> {
         }
     }
     out
+}
+
+/// The random inputs below are not vacuous: every spec fires on some of them.
+#[test]
+fn random_inputs_exercise_every_spec() {
+    for s in specs() {
+        let fired: usize = (0..20u64)
+            .map(|seed| batch(&s, &random_hits(seed, 120)).len())
+            .sum();
+        assert!(fired > 0, "{:?} {:?} never fired", s.kind, s.window);
+    }
 }
 
 proptest! {

@@ -114,7 +114,9 @@ impl Sliding {
         if !self.seen.insert(ev.dedup_key(p.kind)) {
             return false;
         }
-        let counters = self.counters.get_or_insert_with(|| Counters::new(p.n_rules));
+        let counters = self
+            .counters
+            .get_or_insert_with(|| Counters::new(p.n_rules));
         counters.add(&ev);
         let seq = ev.seq;
         self.window.push_back(ev);
@@ -127,11 +129,8 @@ impl Sliding {
             let consumed = self.consumed_seq;
             // The new event is unconsumed, so the window has a first unconsumed event;
             // `t` is only a fallback that cannot be reached.
-            let start = self
-                .window
-                .iter()
-                .find(|e| e.seq > consumed)
-                .map_or(t, |e| e.time_us);
+            let first = self.window.partition_point(|e| e.seq <= consumed);
+            let start = self.window.get(first).map_or(t, |e| e.time_us);
             self.open = Some(Open {
                 episode: Episode::new(start, p.n_rules),
                 last_qualifying_us: t,
@@ -141,7 +140,9 @@ impl Sliding {
         let Some(open) = self.open.as_mut() else {
             return true; // just set above
         };
-        for e in self.window.iter().filter(|e| e.seq > open.included_seq) {
+        // The window is in `seq` order: the events not yet in the episode are a suffix.
+        let first_new = self.window.partition_point(|e| e.seq <= open.included_seq);
+        for e in self.window.range(first_new..) {
             open.episode.add(e);
         }
         open.episode.matched(measure, t);

@@ -101,7 +101,11 @@ impl Aggregator {
                 window.evidence.pop_last();
             }
         }
-        if window.first.as_ref().is_none_or(|(first, _)| event_key < *first) {
+        if window
+            .first
+            .as_ref()
+            .is_none_or(|(first, _)| event_key < *first)
+        {
             window.first = Some((event_key, hit.context));
         }
     }

@@ -11,7 +11,10 @@ fn a_thousand_events_are_one_finding() {
     let r = rule("r-1", "IAM Policy Attached");
     let mut agg = Aggregator::new();
     for i in 0..1000 {
-        agg.push(hit(&r, T0 + i * 1_000_000, &format!("e-{i:04}"), "arn:bob"), HOUR);
+        agg.push(
+            hit(&r, T0 + i * 1_000_000, &format!("e-{i:04}"), "arn:bob"),
+            HOUR,
+        );
     }
     let findings = agg.finish();
     assert_eq!(findings.len(), 1);
@@ -19,7 +22,10 @@ fn a_thousand_events_are_one_finding() {
     assert_eq!(f.count, 1000);
     assert_eq!(f.related.len(), MAX_RELATED);
     assert_eq!(f.related[0], "e-0000");
-    assert_eq!(f.related[MAX_RELATED - 1], format!("e-{:04}", MAX_RELATED - 1));
+    assert_eq!(
+        f.related[MAX_RELATED - 1],
+        format!("e-{:04}", MAX_RELATED - 1)
+    );
     assert_eq!(f.evidence.len(), MAX_EVIDENCE);
     assert_eq!(f.evidence[0]["event_id"], "e-0000");
     assert_eq!(f.first_seen_us, T0);
@@ -29,7 +35,11 @@ fn a_thousand_events_are_one_finding() {
     assert_eq!(f.uid, finding_uid("r-1", &f.group, T0));
     assert_eq!(f.level, r.level);
     assert!(f.message.contains("1000 events"), "{}", f.message);
-    assert!(f.message.contains("userIdentity.arn=arn:bob"), "{}", f.message);
+    assert!(
+        f.message.contains("userIdentity.arn=arn:bob"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]

@@ -9,7 +9,9 @@
 
 use std::sync::{Arc, OnceLock};
 
-use arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::array::{
+    ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use tripline_ingest::table::timestamp_type;
 
@@ -100,7 +102,9 @@ pub fn to_batch(findings: &[Finding]) -> Result<RecordBatch, DetectError> {
             findings.iter().map(|f| i32::from(f.confidence)),
         )),
         Arc::new(Int64Array::from_iter_values(
-            findings.iter().map(|f| i64::try_from(f.count).unwrap_or(i64::MAX)),
+            findings
+                .iter()
+                .map(|f| i64::try_from(f.count).unwrap_or(i64::MAX)),
         )),
         strings(&|f| f.context.account.clone()),
         strings(&|f| f.context.region.clone()),
@@ -150,7 +154,10 @@ mod tests {
         let r = rule("r-1", "IAM Policy Attached");
         let mut agg = Aggregator::new();
         agg.push(hit(&r, T0, "a", "arn:aws:iam::1:user/bob"), 3_600_000_000);
-        agg.push(hit(&r, T0 + 5_000_000, "b", "arn:aws:iam::1:user/bob"), 3_600_000_000);
+        agg.push(
+            hit(&r, T0 + 5_000_000, "b", "arn:aws:iam::1:user/bob"),
+            3_600_000_000,
+        );
         let mut h = hit(&r, T0 + 1, "c", "arn:aws:iam::1:user/eve");
         h.group.clear();
         agg.push(h, 3_600_000_000);
@@ -177,7 +184,10 @@ mod tests {
         assert_eq!(doc["finding_info"]["uid"], fs[0].uid.as_str());
         let group = col("group");
         let group = group.as_any().downcast_ref::<StringArray>().expect("utf8");
-        assert_eq!(group.value(0), r#"{"userIdentity.arn":"arn:aws:iam::1:user/bob"}"#);
+        assert_eq!(
+            group.value(0),
+            r#"{"userIdentity.arn":"arn:aws:iam::1:user/bob"}"#
+        );
         assert_eq!(group.value(1), "{}");
         assert!(col("function").is_null(0));
         let time = col("time");

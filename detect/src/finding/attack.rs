@@ -44,7 +44,12 @@ const fn t(tag: &'static str, uid: &'static str, name: &'static str) -> Tactic {
 }
 
 // Tactic sets of the techniques below (by tag).
-const VALID: &[&str] = &["defense_evasion", "persistence", "privilege_escalation", "initial_access"];
+const VALID: &[&str] = &[
+    "defense_evasion",
+    "persistence",
+    "privilege_escalation",
+    "initial_access",
+];
 const MANIP: &[&str] = &["persistence", "privilege_escalation"];
 const PERS: &[&str] = &["persistence"];
 const DISC: &[&str] = &["discovery"];
@@ -142,7 +147,11 @@ const TECHNIQUES: &[(&str, &str, &[&str])] = &[
     ("T1110.003", "Password Spraying", &[]),
     ("T1110.004", "Credential Stuffing", &[]),
     ("T1212", "Exploitation for Credential Access", CRED),
-    ("T1621", "Multi-Factor Authentication Request Generation", CRED),
+    (
+        "T1621",
+        "Multi-Factor Authentication Request Generation",
+        CRED,
+    ),
     ("T1556", "Modify Authentication Process", AUTH),
     ("T1556.006", "Multi-Factor Authentication", &[]),
     ("T1556.007", "Hybrid Identity", &[]),
@@ -372,7 +381,10 @@ mod tests {
         for t in TACTICS {
             assert_eq!(tactic(&format!("attack.{}", t.tag)), Some(t));
         }
-        assert_eq!(tactic("attack.Privilege-Escalation").map(|t| t.uid), Some("TA0004"));
+        assert_eq!(
+            tactic("attack.Privilege-Escalation").map(|t| t.uid),
+            Some("TA0004")
+        );
         assert_eq!(tactic("attack.t1078"), None);
     }
 
@@ -434,7 +446,12 @@ mod tests {
         ]));
         let summary: Vec<(Option<&str>, Option<String>)> = a
             .iter()
-            .map(|x| (x.tactic.map(|t| t.uid), x.technique.as_ref().map(|t| t.uid.clone())))
+            .map(|x| {
+                (
+                    x.tactic.map(|t| t.uid),
+                    x.technique.as_ref().map(|t| t.uid.clone()),
+                )
+            })
             .collect();
         assert_eq!(
             summary,

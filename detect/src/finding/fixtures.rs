@@ -38,10 +38,7 @@ pub(crate) fn hit(rule: &Arc<RuleInfo>, time_us: i64, event_uid: &str, principal
         rule: Arc::clone(rule),
         time_us,
         event_uid: event_uid.to_owned(),
-        group: vec![(
-            "userIdentity.arn".to_owned(),
-            Some(principal.to_owned()),
-        )],
+        group: vec![("userIdentity.arn".to_owned(), Some(principal.to_owned()))],
         value: None,
         context: EventContext {
             account: Some("111122223333".to_owned()),

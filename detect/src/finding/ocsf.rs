@@ -61,7 +61,10 @@ pub fn to_ocsf(f: &Finding) -> Value {
     put("message", json!(f.message));
     put("finding_info", finding_info(f));
     if !f.evidence.is_empty() {
-        put("evidences", Value::Array(f.evidence.iter().map(evidence).collect()));
+        put(
+            "evidences",
+            Value::Array(f.evidence.iter().map(evidence).collect()),
+        );
     }
     let resources = resources(f);
     if !resources.is_empty() {
@@ -362,7 +365,11 @@ fn anomaly_analyses(f: &Finding) -> Option<Value> {
             "observation_type": "Baseline",
             "observations": [{ "parameter": metric, "value": text(expected) }],
         });
-        if let Some(desc) = f.stats.get("baseline").filter(|_| f.stats.contains_key("expected")) {
+        if let Some(desc) = f
+            .stats
+            .get("baseline")
+            .filter(|_| f.stats.contains_key("expected"))
+        {
             b["observed_pattern"] = json!(text(desc));
         }
         analysis["baselines"] = json!([b]);

@@ -20,10 +20,18 @@ fn stable(f: &Finding) -> Value {
 }
 
 fn rule_finding() -> Finding {
-    let r = rule("0f1e2d3c-aaaa-4bbb-8ccc-000000000001", "IAM Policy Attached to User");
+    let r = rule(
+        "0f1e2d3c-aaaa-4bbb-8ccc-000000000001",
+        "IAM Policy Attached to User",
+    );
     let mut agg = Aggregator::new();
     for i in 0..3 {
-        let mut h = hit(&r, T0 + i * 20_000_000, &format!("evt-{i}"), "arn:aws:iam::111122223333:user/mallory");
+        let mut h = hit(
+            &r,
+            T0 + i * 20_000_000,
+            &format!("evt-{i}"),
+            "arn:aws:iam::111122223333:user/mallory",
+        );
         h.context.session_issuer = Some("arn:aws:iam::111122223333:role/Admin".to_owned());
         agg.push(h, 3_600_000_000);
     }
@@ -38,13 +46,20 @@ fn rule_finding_snapshot() {
     assert_eq!(doc["type_uid"], 200401);
     assert_eq!(doc["time"], (T0 + 40_000_000) / 1000);
     assert_eq!(doc["finding_info"]["uid"], f.uid.as_str());
-    assert_eq!(doc["finding_info"]["attacks"][0]["technique"]["uid"], "T1078.004");
+    assert_eq!(
+        doc["finding_info"]["attacks"][0]["technique"]["uid"],
+        "T1078.004"
+    );
     insta::assert_json_snapshot!("rule_finding", doc);
 }
 
 #[test]
 fn correlation_finding_snapshot() {
-    let failed = named_rule("5638f7c0-ac70-491d-8465-2a65075e0d86", "failed_login", "Console Login Failed");
+    let failed = named_rule(
+        "5638f7c0-ac70-491d-8465-2a65075e0d86",
+        "failed_login",
+        "Console Login Failed",
+    );
     let spec = CorrelationSpec {
         info: Arc::new(RuleInfo {
             id: "0e95725d-7320-415d-80f7-004da920fc11".to_owned(),
@@ -52,7 +67,10 @@ fn correlation_finding_snapshot() {
             title: "Console brute force".to_owned(),
             description: "Many failed console logins by one user.".to_owned(),
             level: Level::High,
-            tags: vec!["attack.credential_access".to_owned(), "attack.t1110.001".to_owned()],
+            tags: vec![
+                "attack.credential_access".to_owned(),
+                "attack.t1110.001".to_owned(),
+            ],
             falsepositives: vec!["A user who forgot their password".to_owned()],
             path: "rules/cloudtrail/correlations/console_brute_force.yml".to_owned(),
             service: None,
@@ -70,7 +88,28 @@ fn correlation_finding_snapshot() {
     };
     let mut c = Correlator::new(spec);
     for i in 0..6 {
-        c.push(&hit(&failed, T0 + i * 30_000_000, &format!("login-{i}"), "arn:aws:iam::111122223333:user/bob"));
+        let id = format!("login-{i}");
+        let mut h = hit(
+            &failed,
+            T0 + i * 30_000_000,
+            &id,
+            "arn:aws:iam::111122223333:user/bob",
+        );
+        h.context.operation = Some("ConsoleLogin".to_owned());
+        h.context.service = Some("signin.amazonaws.com".to_owned());
+        h.context.access_key = None;
+        h.context.resources.clear();
+        h.evidence = json!({
+            "event_id": id,
+            "event_name": "ConsoleLogin",
+            "event_source": "signin.amazonaws.com",
+            "principal_arn": "arn:aws:iam::111122223333:user/bob",
+            "principal_type": "IAMUser",
+            "source_ip": "203.0.113.7",
+            "user_agent": "Mozilla/5.0",
+            "error_message": "Failed authentication",
+        });
+        c.push(&h);
     }
     let f = c.finish().remove(0);
     assert_eq!(f.count, 6);
@@ -97,7 +136,10 @@ fn secrets_never_leave() {
     }
     // Identifiers responders pivot on are kept.
     assert!(text.contains("prod/db"), "{text}");
-    assert!(text.contains("AKIAIOSFODNN7EXAMPLE"), "access key ids are not secrets");
+    assert!(
+        text.contains("AKIAIOSFODNN7EXAMPLE"),
+        "access key ids are not secrets"
+    );
 }
 
 #[test]
@@ -130,11 +172,26 @@ fn resources_are_typed_from_arns() {
         resource("arn:aws:iam::1:role/Admin"),
         json!({"uid": "arn:aws:iam::1:role/Admin", "name": "Admin", "type": "AWS::IAM::Role"})
     );
-    assert_eq!(resource("arn:aws:lambda:us-east-1:1:function:orders")["type"], "AWS::Lambda::Function");
-    assert_eq!(resource("arn:aws:lambda:us-east-1:1:function:orders")["name"], "orders");
-    assert_eq!(resource("arn:aws:s3:::logs-bucket")["type"], "AWS::S3::Bucket");
-    assert_eq!(resource("arn:aws:s3:::logs-bucket/a/b.gz")["type"], "AWS::S3::Object");
-    assert_eq!(resource("arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-AbCd")["type"], "AWS::SecretsManager::Secret");
+    assert_eq!(
+        resource("arn:aws:lambda:us-east-1:1:function:orders")["type"],
+        "AWS::Lambda::Function"
+    );
+    assert_eq!(
+        resource("arn:aws:lambda:us-east-1:1:function:orders")["name"],
+        "orders"
+    );
+    assert_eq!(
+        resource("arn:aws:s3:::logs-bucket")["type"],
+        "AWS::S3::Bucket"
+    );
+    assert_eq!(
+        resource("arn:aws:s3:::logs-bucket/a/b.gz")["type"],
+        "AWS::S3::Object"
+    );
+    assert_eq!(
+        resource("arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-AbCd")["type"],
+        "AWS::SecretsManager::Secret"
+    );
     assert_eq!(resource("orders"), json!({"name": "orders"}));
 }
 
@@ -171,16 +228,31 @@ fn anomaly_findings_carry_analyses() {
     };
     let doc = to_ocsf(&f);
     let a = &doc["anomaly_analyses"][0];
-    assert_eq!(a["analysis_targets"][0], json!({"name": "orders", "type": "function_name"}));
+    assert_eq!(
+        a["analysis_targets"][0],
+        json!({"name": "orders", "type": "function_name"})
+    );
     assert_eq!(a["anomalies"][0]["observations"][0]["value"], "940");
-    assert_eq!(a["anomalies"][0]["observation_parameter"], "invocations_per_5m");
+    assert_eq!(
+        a["anomalies"][0]["observation_parameter"],
+        "invocations_per_5m"
+    );
     assert_eq!(a["baselines"][0]["observations"][0]["value"], "35.5");
-    assert_eq!(a["baselines"][0]["observed_pattern"], "7-day median per 5 min");
+    assert_eq!(
+        a["baselines"][0]["observed_pattern"],
+        "7-day median per 5 min"
+    );
     assert_eq!(doc["finding_info"]["analytic"]["type"], "Behavioral");
     assert_eq!(doc["confidence"], "Medium");
     assert_eq!(doc["unmapped"]["p_value"], 1e-9);
-    assert_eq!(doc["unmapped"]["count"], 940, "the finding's own fields win");
-    assert_eq!(doc["resources"][0], json!({"name": "orders", "type": "AWS::Lambda::Function"}));
+    assert_eq!(
+        doc["unmapped"]["count"], 940,
+        "the finding's own fields win"
+    );
+    assert_eq!(
+        doc["resources"][0],
+        json!({"name": "orders", "type": "AWS::Lambda::Function"})
+    );
     assert_eq!(doc["metadata"]["log_name"], "invocations");
     // A rule finding has none.
     assert!(to_ocsf(&rule_finding()).get("anomaly_analyses").is_none());

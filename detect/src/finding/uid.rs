@@ -18,7 +18,11 @@ pub const UID_LEN: usize = 32;
 /// The encoding is unambiguous (every string is length-prefixed, the group is taken in
 /// its key order), so distinct inputs cannot collide by concatenation, e.g. group
 /// `{a: "b=c"}` and `{a: "b", …}` hash differently.
-pub fn finding_uid(rule_id: &str, group: &BTreeMap<String, String>, window_start_us: i64) -> String {
+pub fn finding_uid(
+    rule_id: &str,
+    group: &BTreeMap<String, String>,
+    window_start_us: i64,
+) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(DOMAIN);
     put_str(&mut hasher, rule_id);
