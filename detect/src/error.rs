@@ -10,6 +10,7 @@
 //!   always names the path;
 //! - running the query: [`DetectError::MemoryLimit`] and [`DetectError::Execution`];
 //! - writing the results: [`DetectError::Output`];
+//! - the suppression allowlist: [`DetectError::Allowlist`] names the file and entry;
 //! - a bug or an impossible state: [`DetectError::Internal`].
 //!
 //! DataFusion errors are boxed to keep the enum small (see the `size_of` test).
@@ -91,6 +92,16 @@ pub enum DetectError {
     /// lacks a column of the table's schema. Blame: the caller's batch.
     #[error("rule evaluation: {0}")]
     Eval(String),
+
+    /// The suppression allowlist at `path` cannot be read or is invalid. Blame: the
+    /// user's allowlist file.
+    #[error("allowlist {}: {reason}", .path.display())]
+    Allowlist {
+        /// The allowlist file.
+        path: PathBuf,
+        /// What is wrong: the entry (by position and rule) and the problem.
+        reason: String,
+    },
 
     /// A bug: a state the engine should never reach.
     #[error("internal error: {0}")]

@@ -21,21 +21,36 @@
 //!   detection and correlation rules, detection rules compiled
 //!   ([`sigma::compile`]) and evaluated column by column over Arrow batches
 //!   ([`sigma::BatchFields`]), and lint ([`sigma::load_dir`], [`sigma::resolve`]).
+//! - [`finding`]: from a matched event to the bytes the SOC receives:
+//!   [`Aggregator`] folds single-event rule hits into one [`Finding`] per (rule,
+//!   group, window), [`finding_uid`] gives it a stable id, [`to_ocsf`] writes it as an
+//!   OCSF Detection Finding (ATT&CK from the rule's tags, secrets redacted), and
+//!   [`finding::alerts`] flattens it into the lake's `alerts` table.
+//! - [`correlate`]: [`Correlator`], the state machine of one Sigma correlation rule
+//!   (`event_count`, `value_count`, `temporal`, `temporal_ordered`; sliding, tumbling
+//!   or session windows), the same for batch and streaming.
+//! - [`suppress`]: [`Allowlist`], the expiring allowlist applied before output.
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
 
 // Every public item is documented (STYLE.md).
 #![warn(missing_docs)]
 
+pub mod correlate;
 pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod finding;
 pub mod lake;
 pub mod model;
 pub mod output;
 pub mod sigma;
+pub mod suppress;
 
+pub use correlate::Correlator;
 pub use error::DetectError;
+pub use finding::{finding_uid, to_ocsf, Aggregator};
 pub use lake::{LakeOptions, LakeSession, QueryResult, ReadOnlyStatement};
 pub use model::{EventContext, Finding, Hit, Level, RuleInfo, Service};
 pub use output::{write_batches, write_result, OutputFormat};
+pub use suppress::Allowlist;

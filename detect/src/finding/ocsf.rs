@@ -1,0 +1,382 @@
+//! [`to_ocsf`]: a [`Finding`] as an OCSF 1.3 Detection Finding (class 2004), the one
+//! JSON object per alert that every sink writes (DESIGN.md "Alerts").
+//!
+//! Evidence comes from the events' canonical columns (`event_name`, `principal_arn`,
+//! `function_name`, …): CloudTrail events become `api` + `actor` + `src_endpoint`
+//! artifacts, invocations `http_request` + `src_endpoint` ones, and every artifact keeps
+//! the event itself as `data`. The whole document goes through
+//! [`tripline_ingest::redact`] before it leaves, as defence in depth: ingest already
+//! redacts, but no secret must reach a SOC even if a detector copied one.
+//!
+//! For findings of `anomaly` detectors, `anomaly_analyses` is built from these `stats`
+//! keys when present: `observed` (required), `expected`, `metric` (what was measured,
+//! default `count`), `baseline` (a description or value of the baseline). Every stat
+//! is also copied to `unmapped`.
+
+use serde_json::{json, Map, Value};
+
+use super::attack::attacks;
+use super::text::ms;
+use crate::model::{Finding, Service};
+
+/// OCSF schema version the documents follow.
+pub const OCSF_VERSION: &str = "1.3.0";
+/// Detection Finding.
+pub const CLASS_UID: u32 = 2004;
+/// Findings.
+pub const CATEGORY_UID: u32 = 2;
+/// Detection Finding: Create (`class_uid * 100 + activity_id`).
+pub const TYPE_UID_CREATE: u32 = 200_401;
+
+/// The OCSF Detection Finding of `f`, secrets redacted.
+pub fn to_ocsf(f: &Finding) -> Value {
+    let mut doc = Map::new();
+    let mut put = |k: &str, v: Value| {
+        doc.insert(k.to_owned(), v);
+    };
+    put("class_uid", json!(CLASS_UID));
+    put("class_name", json!("Detection Finding"));
+    put("category_uid", json!(CATEGORY_UID));
+    put("category_name", json!("Findings"));
+    put("type_uid", json!(TYPE_UID_CREATE));
+    put("type_name", json!("Detection Finding: Create"));
+    put("activity_id", json!(1));
+    put("activity_name", json!("Create"));
+    put("time", json!(ms(f.last_seen_us)));
+    put("start_time", json!(ms(f.first_seen_us)));
+    put("end_time", json!(ms(f.last_seen_us)));
+    put("count", json!(f.count));
+    put("severity_id", json!(f.level.severity_id()));
+    put("severity", json!(f.level.severity()));
+    put("status_id", json!(1));
+    put("status", json!("New"));
+    put("confidence_score", json!(f.confidence));
+    let (confidence_id, confidence) = match f.confidence {
+        0..=49 => (1, "Low"),
+        50..=79 => (2, "Medium"),
+        _ => (3, "High"),
+    };
+    put("confidence_id", json!(confidence_id));
+    put("confidence", json!(confidence));
+    put("message", json!(f.message));
+    put("finding_info", finding_info(f));
+    if !f.evidence.is_empty() {
+        put(
+            "evidences",
+            Value::Array(f.evidence.iter().map(evidence).collect()),
+        );
+    }
+    let resources = resources(f);
+    if !resources.is_empty() {
+        put("resources", Value::Array(resources));
+    }
+    if let Some(actor) = actor(f) {
+        put("actor", actor);
+    }
+    if let Some(ip) = &f.context.source_ip {
+        put("src_endpoint", json!({ "ip": ip }));
+    }
+    put("cloud", cloud(f));
+    put("metadata", metadata(f));
+    if f.rule.kind == "anomaly" {
+        if let Some(analyses) = anomaly_analyses(f) {
+            put("anomaly_analyses", analyses);
+        }
+    }
+    put("unmapped", unmapped(f));
+    let mut doc = Value::Object(doc);
+    tripline_ingest::redact::value(&mut doc);
+    doc
+}
+
+fn finding_info(f: &Finding) -> Value {
+    let rule = &f.rule;
+    let (analytic_type, type_id) = match rule.kind {
+        "rule" | "correlation" => ("Rule", 1),
+        "anomaly" => ("Behavioral", 2),
+        _ => ("Other", 99),
+    };
+    let mut info = json!({
+        "uid": f.uid,
+        "title": rule.title,
+        "desc": rule.description,
+        "types": [rule.kind],
+        "analytic": {
+            "uid": rule.id,
+            "name": rule.title,
+            "type": analytic_type,
+            "type_id": type_id,
+        },
+        "first_seen_time": ms(f.first_seen_us),
+        "last_seen_time": ms(f.last_seen_us),
+        "related_events": f.related.iter().map(|uid| json!({ "uid": uid })).collect::<Vec<_>>(),
+    });
+    let attacks: Vec<Value> = attacks(&rule.tags).iter().map(|a| a.to_json()).collect();
+    if !attacks.is_empty() {
+        info["attacks"] = Value::Array(attacks);
+    }
+    if let Some(service) = rule.service {
+        info["data_sources"] = json!([table_of(service)]);
+    }
+    info
+}
+
+fn table_of(service: Service) -> &'static str {
+    match service {
+        Service::CloudTrail => "cloudtrail",
+        Service::Lambda => "invocations",
+    }
+}
+
+/// An evidence artifact from one event's canonical columns.
+fn evidence(ev: &Value) -> Value {
+    let s = |k: &str| ev.get(k).and_then(Value::as_str);
+    let mut out = Map::new();
+    let mut user = Map::new();
+    if let Some(arn) = s("principal_arn").or_else(|| s("auth_principal")) {
+        user.insert("uid".into(), json!(arn));
+        user.insert("name".into(), json!(short_name(arn)));
+    }
+    if let Some(t) = s("principal_type") {
+        user.insert("type".into(), json!(t));
+    }
+    if let Some(k) = s("access_key_id") {
+        user.insert("credential_uid".into(), json!(k));
+    }
+    if !user.is_empty() {
+        out.insert("actor".into(), json!({ "user": user }));
+    }
+    if let Some(op) = s("event_name") {
+        let mut api = json!({ "operation": op });
+        if let Some(svc) = s("event_source") {
+            api["service"] = json!({ "name": svc });
+        }
+        if let Some(id) = s("request_id") {
+            api["request"] = json!({ "uid": id });
+        }
+        if let Some(code) = s("error_code") {
+            api["response"] = json!({ "error": code, "error_message": s("error_message") });
+        }
+        out.insert("api".into(), api);
+    }
+    if let Some(ip) = s("source_ip") {
+        out.insert("src_endpoint".into(), json!({ "ip": ip }));
+    }
+    let mut http = Map::new();
+    if let Some(m) = s("http_method") {
+        http.insert("http_method".into(), json!(m));
+    }
+    if s("path").is_some() || s("query").is_some() {
+        let mut url = Map::new();
+        if let Some(p) = s("path") {
+            url.insert("path".into(), json!(p));
+        }
+        if let Some(q) = s("query") {
+            url.insert("query_string".into(), json!(q));
+        }
+        http.insert("url".into(), Value::Object(url));
+    }
+    if let Some(ua) = s("user_agent") {
+        http.insert("user_agent".into(), json!(ua));
+    }
+    if !http.is_empty() {
+        out.insert("http_request".into(), Value::Object(http));
+    }
+    if let Some(code) = ev.get("status_code").and_then(Value::as_i64) {
+        out.insert("http_response".into(), json!({ "code": code }));
+    }
+    out.insert("data".into(), ev.clone());
+    Value::Object(out)
+}
+
+fn resources(f: &Finding) -> Vec<Value> {
+    let mut out: Vec<Value> = f.context.resources.iter().map(|r| resource(r)).collect();
+    if let Some(function) = &f.context.function {
+        let listed = f
+            .context
+            .resources
+            .iter()
+            .any(|r| r == function || short_name(r) == function);
+        if !listed {
+            out.push(json!({ "name": function, "type": "AWS::Lambda::Function" }));
+        }
+    }
+    out
+}
+
+/// `{uid, name, type}` of an ARN (`arn:aws:iam::1:role/Admin` → `AWS::IAM::Role`), or
+/// `{name}` of anything else.
+fn resource(r: &str) -> Value {
+    let parts: Vec<&str> = r.splitn(6, ':').collect();
+    let (service, rest) = match parts.as_slice() {
+        ["arn", _, service, _, _, rest] => (*service, *rest),
+        _ => return json!({ "name": r }),
+    };
+    let kind = match service {
+        "s3" if rest.contains('/') => "Object",
+        "s3" => "Bucket",
+        "sqs" => "Queue",
+        "sns" => "Topic",
+        _ => rest.split(['/', ':']).next().unwrap_or(""),
+    };
+    let svc = match service {
+        "iam" | "sts" | "kms" | "sqs" | "sns" | "ssm" | "ec2" | "ecr" | "ecs" | "eks" | "rds"
+        | "s3" => service.to_ascii_uppercase(),
+        "dynamodb" => "DynamoDB".to_owned(),
+        "secretsmanager" => "SecretsManager".to_owned(),
+        "cloudtrail" => "CloudTrail".to_owned(),
+        "apigateway" | "execute-api" => "ApiGateway".to_owned(),
+        _ => capitalise(service),
+    };
+    let mut obj = json!({ "uid": r, "name": short_name(r) });
+    if !kind.is_empty() {
+        obj["type"] = json!(format!("AWS::{svc}::{}", capitalise(kind)));
+    }
+    obj
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The last segment of an ARN or path (`…:assumed-role/Role/session` → `session`).
+fn short_name(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
+fn actor(f: &Finding) -> Option<Value> {
+    let c = &f.context;
+    let mut user = Map::new();
+    if let Some(p) = &c.principal {
+        user.insert("uid".into(), json!(p));
+        user.insert("name".into(), json!(short_name(p)));
+    }
+    if let Some(t) = &c.principal_type {
+        let type_id = match t.as_str() {
+            "IAMUser" | "FederatedUser" | "IdentityCenterUser" => 1,
+            "Root" => 2,
+            "AWSService" | "AWSAccount" => 3,
+            _ => 99,
+        };
+        user.insert("type".into(), json!(t));
+        user.insert("type_id".into(), json!(type_id));
+    }
+    if let Some(k) = &c.access_key {
+        user.insert("credential_uid".into(), json!(k));
+    }
+    if !user.is_empty() {
+        if let Some(a) = &c.account {
+            user.insert("account".into(), json!({ "uid": a }));
+        }
+    }
+    let mut actor = Map::new();
+    if !user.is_empty() {
+        actor.insert("user".into(), Value::Object(user));
+    }
+    if let Some(issuer) = &c.session_issuer {
+        actor.insert("session".into(), json!({ "issuer": issuer }));
+    }
+    (!actor.is_empty()).then_some(Value::Object(actor))
+}
+
+fn cloud(f: &Finding) -> Value {
+    let mut cloud = json!({ "provider": "AWS" });
+    if let Some(a) = &f.context.account {
+        cloud["account"] = json!({ "uid": a });
+    }
+    if let Some(r) = &f.context.region {
+        cloud["region"] = json!(r);
+    }
+    cloud
+}
+
+fn metadata(f: &Finding) -> Value {
+    let mut m = json!({
+        "version": OCSF_VERSION,
+        "uid": f.uid,
+        "profiles": ["cloud"],
+        "product": {
+            "name": "Tripline",
+            "vendor_name": "Tripline",
+            "version": env!("CARGO_PKG_VERSION"),
+        },
+    });
+    if let Some(service) = f.rule.service {
+        m["log_name"] = json!(table_of(service));
+    }
+    m
+}
+
+fn unmapped(f: &Finding) -> Value {
+    let mut u: Map<String, Value> = f.stats.clone().into_iter().collect();
+    // The finding's own fields win over a stat of the same name.
+    u.insert("group".into(), json!(f.group));
+    u.insert("count".into(), json!(f.count));
+    u.insert("related_total".into(), json!(f.count));
+    u.insert("related_listed".into(), json!(f.related.len()));
+    u.insert("window_start_time".into(), json!(ms(f.window_start_us)));
+    u.insert("rule_path".into(), json!(f.rule.path));
+    if !f.rule.falsepositives.is_empty() {
+        u.insert("falsepositives".into(), json!(f.rule.falsepositives));
+    }
+    Value::Object(u)
+}
+
+fn anomaly_analyses(f: &Finding) -> Option<Value> {
+    let observed = f.stats.get("observed")?;
+    let metric = f
+        .stats
+        .get("metric")
+        .and_then(Value::as_str)
+        .unwrap_or("count");
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let timespan = json!({
+        "start_time": ms(f.window_start_us),
+        "end_time": ms(f.last_seen_us),
+    });
+    let mut targets: Vec<Value> = f
+        .group
+        .iter()
+        .map(|(k, v)| json!({ "name": v, "type": k }))
+        .collect();
+    if targets.is_empty() {
+        targets.push(json!({ "name": f.rule.title, "type": "detector" }));
+    }
+    let mut analysis = json!({
+        "analysis_targets": targets,
+        "anomalies": [{
+            "observation_parameter": metric,
+            "observation_type": "Observed",
+            "observations": [{ "parameter": metric, "value": text(observed), "timespan": timespan }],
+            "observed_pattern": f.message,
+        }],
+    });
+    let baseline = f.stats.get("expected").or_else(|| f.stats.get("baseline"));
+    if let Some(expected) = baseline {
+        let mut b = json!({
+            "observation_parameter": metric,
+            "observation_type": "Baseline",
+            "observations": [{ "parameter": metric, "value": text(expected) }],
+        });
+        if let Some(desc) = f
+            .stats
+            .get("baseline")
+            .filter(|_| f.stats.contains_key("expected"))
+        {
+            b["observed_pattern"] = json!(text(desc));
+        }
+        analysis["baselines"] = json!([b]);
+    }
+    Some(json!([analysis]))
+}
+
+#[cfg(test)]
+#[path = "ocsf_tests.rs"]
+mod tests;
