@@ -31,9 +31,16 @@ fn main() {
     let mut code = String::from("/// The rule library: (path relative to the repository, YAML text).\npub static EMBEDDED_RULES: &[(&str, &str)] = &[\n");
     for f in &files {
         let rel = f.strip_prefix(&root).unwrap_or(f);
-        writeln!(code, "    ({:?}, include_str!({:?})),", rel.display().to_string(), f.display().to_string()).expect("write to String");
+        writeln!(
+            code,
+            "    ({:?}, include_str!({:?})),",
+            rel.display().to_string(),
+            f.display().to_string()
+        )
+        .expect("write to String");
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("embedded_rules.rs");
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("embedded_rules.rs");
     std::fs::write(out, code).expect("write embedded_rules.rs");
 }

@@ -91,8 +91,17 @@ fn rules_dir(dir: &Path) -> std::path::PathBuf {
 }
 
 fn detect_lines(args: &[&str]) -> (Vec<Value>, Value) {
-    let out = tripline().arg("detect").args(args).arg("--json").output().unwrap();
-    assert!(out.status.success(), "detect failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = tripline()
+        .arg("detect")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "detect failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let findings = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -111,7 +120,9 @@ fn thousand_hits_in_one_window_are_one_finding_with_a_stable_uid() {
     let mut events: Vec<Value> = (0..1000)
         .map(|i| event(i, "StopLogging", "cloudtrail.amazonaws.com", i / 60, None))
         .collect();
-    events.extend((1000..1100).map(|i| event(i, "DescribeTrails", "cloudtrail.amazonaws.com", 5, None)));
+    events.extend(
+        (1000..1100).map(|i| event(i, "DescribeTrails", "cloudtrail.amazonaws.com", 5, None)),
+    );
     let input = tmp.path().join("events.jsonl");
     write_lines(&input, &events);
     let args = [input.to_str().unwrap(), "--rules", rules.to_str().unwrap()];
@@ -119,11 +130,23 @@ fn thousand_hits_in_one_window_are_one_finding_with_a_stable_uid() {
     assert_eq!(a.len(), 1, "one finding: {a:#?}");
     let f = &a[0];
     assert_eq!(f["class_uid"], 2004);
-    assert_eq!(f["finding_info"]["analytic"]["uid"], "5b0c1a64-0000-4000-8000-000000000001");
+    assert_eq!(
+        f["finding_info"]["analytic"]["uid"],
+        "5b0c1a64-0000-4000-8000-000000000001"
+    );
     assert_eq!(f["unmapped"]["count"], 1000);
-    assert_eq!(f["finding_info"]["attacks"][0]["technique"]["uid"], "T1562.008");
+    assert_eq!(
+        f["finding_info"]["attacks"][0]["technique"]["uid"],
+        "T1562.008"
+    );
     assert_eq!(f["cloud"]["account"]["uid"], "111122223333");
-    assert!(f["finding_info"]["related_events"].as_array().unwrap().len() <= 50);
+    assert!(
+        f["finding_info"]["related_events"]
+            .as_array()
+            .unwrap()
+            .len()
+            <= 50
+    );
     assert_eq!(summary["events"]["cloudtrail"], 1100);
     assert_eq!(summary["findings"], 1);
     // Same input, same uid.
@@ -139,14 +162,28 @@ fn correlation_fires_on_denials_across_many_services_only() {
     let burst: Vec<Value> = services
         .iter()
         .enumerate()
-        .map(|(i, s)| event(i, "ListThings", &format!("{s}.amazonaws.com"), 20 + i, Some("AccessDenied")))
+        .map(|(i, s)| {
+            event(
+                i,
+                "ListThings",
+                &format!("{s}.amazonaws.com"),
+                20 + i,
+                Some("AccessDenied"),
+            )
+        })
         .collect();
     // The same denials spread over an hour: never 5 services within 10 minutes.
     let spread: Vec<Value> = services
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let mut e = event(100 + i, "ListThings", &format!("{s}.amazonaws.com"), 0, Some("AccessDenied"));
+            let mut e = event(
+                100 + i,
+                "ListThings",
+                &format!("{s}.amazonaws.com"),
+                0,
+                Some("AccessDenied"),
+            );
             e["eventTime"] = json!(format!("2024-05-02T{:02}:00:00Z", 10 + i));
             e
         })
@@ -164,7 +201,10 @@ fn allowlist_suppresses_and_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let rules = rules_dir(tmp.path());
     let input = tmp.path().join("events.jsonl");
-    write_lines(&input, &[event(1, "StopLogging", "cloudtrail.amazonaws.com", 1, None)]);
+    write_lines(
+        &input,
+        &[event(1, "StopLogging", "cloudtrail.amazonaws.com", 1, None)],
+    );
     let allow = tmp.path().join("allow.yml");
     std::fs::write(
         &allow,
@@ -187,7 +227,10 @@ fn findings_land_in_the_alerts_table() {
     let tmp = tempfile::tempdir().unwrap();
     let rules = rules_dir(tmp.path());
     let input = tmp.path().join("events.jsonl");
-    write_lines(&input, &[event(1, "StopLogging", "cloudtrail.amazonaws.com", 1, None)]);
+    write_lines(
+        &input,
+        &[event(1, "StopLogging", "cloudtrail.amazonaws.com", 1, None)],
+    );
     let lake = tmp.path().join("lake");
     for _ in 0..2 {
         let (f, _) = detect_lines(&[
@@ -201,7 +244,7 @@ fn findings_land_in_the_alerts_table() {
     }
     // Twice the same input: still one row (same uid, same file).
     let rows = crate::util::query_csv(&lake, "SELECT count(*) AS n, min(rule_id) AS r FROM alerts");
-    assert_eq!(rows[1], "1,5b0c1a64-0000-4000-8000-000000000001");
+    assert_eq!(rows[0], "1,5b0c1a64-0000-4000-8000-000000000001");
 }
 
 #[test]
@@ -214,22 +257,43 @@ fn bad_rule_is_skipped_with_its_name_and_bad_event_is_quarantined() {
     )
     .unwrap();
     let input = tmp.path().join("events.jsonl");
-    let mut text = format!("{}\n", event(1, "StopLogging", "cloudtrail.amazonaws.com", 1, None));
+    let mut text = format!(
+        "{}\n",
+        event(1, "StopLogging", "cloudtrail.amazonaws.com", 1, None)
+    );
     text.push_str("{\"eventName\": \"truncated\n");
     std::fs::write(&input, text).unwrap();
     let q = tmp.path().join("q");
     let out = tripline()
-        .args(["detect", input.to_str().unwrap(), "--rules", rules.to_str().unwrap(), "--quarantine", q.to_str().unwrap(), "--json"])
+        .args([
+            "detect",
+            input.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+            "--quarantine",
+            q.to_str().unwrap(),
+            "--json",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("broken.yml:6"), "names the file and line: {err}");
+    assert!(
+        err.contains("broken.yml:6"),
+        "names the file and line: {err}"
+    );
     assert!(err.contains("nosuchmodifier"), "names the construct: {err}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1, "the good rule still ran");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "the good rule still ran"
+    );
     let summary: Value = serde_json::from_str(&err[err.find('{').unwrap()..]).unwrap();
     assert_eq!(summary["records_quarantined"], 1);
-    let lint = tripline().args(["rules", "lint", rules.to_str().unwrap()]).output().unwrap();
+    let lint = tripline()
+        .args(["rules", "lint", rules.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(lint.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&lint.stdout).contains("broken.yml:6"));
 }
@@ -247,13 +311,17 @@ fn embedded_library_passes_its_own_tests() {
 
 #[test]
 fn rules_list_json_names_every_rule_with_techniques() {
-    let out = tripline().args(["rules", "list", "--format", "json"]).output().unwrap();
+    let out = tripline()
+        .args(["rules", "list", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert!(list.len() >= 50);
     for r in &list {
         assert!(r["id"].as_str().is_some_and(|s| !s.is_empty()), "{r}");
-        assert!(["informational", "low", "medium", "high", "critical"].contains(&r["level"].as_str().unwrap()));
+        assert!(["informational", "low", "medium", "high", "critical"]
+            .contains(&r["level"].as_str().unwrap()));
     }
     let with_technique = list
         .iter()

@@ -29,13 +29,25 @@ fn corpus() -> PathBuf {
         let gen = root.join("../shared/tools/gen_cloudtrail.py");
         let status = std::process::Command::new("python3")
             .arg(&gen)
-            .args(["--records", "1000000", "--files", "8", "--seed", "7", "--out"])
+            .args([
+                "--records",
+                "1000000",
+                "--files",
+                "8",
+                "--seed",
+                "7",
+                "--out",
+            ])
             .arg(root.join("target/bench-corpus/rules-bench"))
             .arg("--jsonl")
             .arg(&out)
             .status()
             .expect("python3 runs");
-        assert!(status.success(), "generating the corpus with {}", gen.display());
+        assert!(
+            status.success(),
+            "generating the corpus with {}",
+            gen.display()
+        );
     }
     out
 }

@@ -225,7 +225,8 @@ fn overlaps(f: &Finding, start: i64, end: i64) -> bool {
 
 fn entity_match(f: &Finding, e: &Entities) -> bool {
     let c = &f.context;
-    let eq = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x == y);
+    let eq =
+        |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x == y);
     eq(&c.principal, &e.principal)
         || eq(&c.session_issuer, &e.principal)
         || eq(&c.access_key, &e.access_key)
@@ -298,11 +299,14 @@ mod tests {
     #[test]
     fn true_false_and_missed_findings_are_scored() {
         let t0 = parse_us("2024-01-01T00:10:00Z");
-        let labels = vec![label("a", &["e1", "e2"], "arn:a"), label("b", &["e9"], "arn:b")];
+        let labels = vec![
+            label("a", &["e1", "e2"], "arn:a"),
+            label("b", &["e9"], "arn:b"),
+        ];
         let findings = vec![
-            finding(&["e2"], None, t0),              // true by event id
-            finding(&["x"], Some("arn:a"), t0),      // true by entity and time
-            finding(&["y"], Some("arn:other"), t0),  // false
+            finding(&["e2"], None, t0),                         // true by event id
+            finding(&["x"], Some("arn:a"), t0),                 // true by entity and time
+            finding(&["y"], Some("arn:other"), t0),             // false
             finding(&["z"], Some("arn:b"), t0 + 7_200_000_000), // right entity, wrong time
         ];
         let r = evaluate(&findings, &labels, 1_000_003);
@@ -313,6 +317,13 @@ mod tests {
         assert_eq!(r.false_per_million, 2.0);
         let a = r.scenarios.iter().find(|s| s.scenario == "a").unwrap();
         assert_eq!((a.detected, a.time_to_detect_s), (1, Some(600.0)));
-        assert_eq!(r.scenarios.iter().find(|s| s.scenario == "b").unwrap().detected, 0);
+        assert_eq!(
+            r.scenarios
+                .iter()
+                .find(|s| s.scenario == "b")
+                .unwrap()
+                .detected,
+            0
+        );
     }
 }

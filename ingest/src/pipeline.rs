@@ -392,7 +392,11 @@ pub(crate) fn parse_source(
         }
     });
     read.err().map(|e| {
-        let what = if gzip { "gzip stream damaged" } else { "read error" };
+        let what = if gzip {
+            "gzip stream damaged"
+        } else {
+            "read error"
+        };
         format!("{name}: {what} at byte {}: {e}", splitter.offset())
     })
 }

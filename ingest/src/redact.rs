@@ -115,10 +115,11 @@ fn value_patterns() -> &'static [(Regex, &'static str)] {
                 "[REDACTED]",
             ),
             // `key=value` / `key: value` pairs whose key names a secret (query strings,
-            // form bodies, free text).
+            // form bodies, free text). Not after `:` — `arn:…:secret:<name>` names a
+            // Secrets Manager secret, which responders pivot on; it is not one.
             (
-                r(r#"(?i)((?:access_?token|refresh_?token|id_?token|auth_?token|session_?token|api_?key|x-api-key|client_?secret|secret_?access_?key|password|passwd|pwd|secret)["']?\s*[=:]\s*["']?)[^&\s"',;}]+"#),
-                "${1}[REDACTED]",
+                r(r#"(?i)(^|[^:])((?:access_?token|refresh_?token|id_?token|auth_?token|session_?token|api_?key|x-api-key|client_?secret|secret_?access_?key|password|passwd|pwd|secret)["']?\s*[=:]\s*["']?)[^&\s"',;}]+"#),
+                "${1}${2}[REDACTED]",
             ),
         ]
     })
@@ -246,5 +247,12 @@ mod tests {
         let mut v = json!({"body": "user=bob&password=hunter2"});
         value(&mut v);
         assert_eq!(v["body"], "user=bob&password=[REDACTED]");
+        let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbC123";
+        assert_eq!(
+            text(arn),
+            arn,
+            "a secret's ARN names it; it is not a secret"
+        );
+        assert_eq!(text("secret: hunter2"), "secret: [REDACTED]");
     }
 }

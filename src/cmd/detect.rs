@@ -146,7 +146,7 @@ pub fn run(args: DetectArgs) -> anyhow::Result<()> {
         kept.push(f);
     }
     if let Some(list) = &allowlist {
-        for w in list.warnings() {
+        for w in list.warnings(now) {
             eprintln!("tripline: allowlist: {w}");
         }
     }

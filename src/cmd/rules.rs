@@ -72,7 +72,9 @@ fn dirs(dirs: &[PathBuf]) -> anyhow::Result<Vec<RuleFile>> {
     let mut out = Vec::new();
     for d in dirs {
         if !d.exists() {
-            return Err(super::UsageError(format!("rule folder {} does not exist", d.display())).into());
+            return Err(
+                super::UsageError(format!("rule folder {} does not exist", d.display())).into(),
+            );
         }
         out.extend(engine::read_dir(d)?);
     }
@@ -100,7 +102,11 @@ pub fn run(args: RulesArgs) -> anyhow::Result<()> {
             let failed = outcomes.iter().filter(|o| !o.passed).count() + set.errors.len();
             for o in &outcomes {
                 if !o.passed {
-                    writeln!(out, "FAIL  {} [{}] {}: {}", o.path, o.title, o.test, o.detail)?;
+                    writeln!(
+                        out,
+                        "FAIL  {} [{}] {}: {}",
+                        o.path, o.title, o.test, o.detail
+                    )?;
                 } else if verbose {
                     writeln!(out, "ok    {} [{}] {}", o.path, o.title, o.test)?;
                 }
@@ -137,7 +143,12 @@ pub fn run(args: RulesArgs) -> anyhow::Result<()> {
             for e in &set.errors {
                 writeln!(out, "{e}")?;
             }
-            writeln!(out, "{} rules loaded, {} problems", set.len(), set.errors.len())?;
+            writeln!(
+                out,
+                "{} rules loaded, {} problems",
+                set.len(),
+                set.errors.len()
+            )?;
             if !set.errors.is_empty() {
                 anyhow::bail!("{} problem(s) in rule files", set.errors.len());
             }
@@ -175,7 +186,11 @@ pub fn run(args: RulesArgs) -> anyhow::Result<()> {
                     writeln!(out)?;
                 }
                 ListFormat::Table => {
-                    writeln!(out, "{:<36}  {:<13}  {:<11}  {:<18}  title", "id", "level", "kind", "techniques")?;
+                    writeln!(
+                        out,
+                        "{:<36}  {:<13}  {:<11}  {:<18}  title",
+                        "id", "level", "kind", "techniques"
+                    )?;
                     for r in &rows {
                         let t: Vec<&str> = r["techniques"]
                             .as_array()

@@ -115,7 +115,13 @@ impl<'a> EventReader<'a> {
     pub fn evidence(&self, row: usize) -> Value {
         let mut obj = Map::new();
         obj.insert("table".into(), Value::from(self.table.name()));
-        for (field, col) in self.batch.schema().fields().iter().zip(self.batch.columns()) {
+        for (field, col) in self
+            .batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(self.batch.columns())
+        {
             if col.is_null(row) {
                 continue;
             }
@@ -136,9 +142,10 @@ impl<'a> EventReader<'a> {
                 DataType::Int32 => {
                     Value::from(col.as_primitive::<arrow::datatypes::Int32Type>().value(row))
                 }
-                DataType::Float64 => {
-                    Value::from(col.as_primitive::<arrow::datatypes::Float64Type>().value(row))
-                }
+                DataType::Float64 => Value::from(
+                    col.as_primitive::<arrow::datatypes::Float64Type>()
+                        .value(row),
+                ),
                 DataType::Timestamp(_, _) => {
                     let us = col.as_primitive::<TimestampMicrosecondType>().value(row);
                     Value::from(rfc3339_us(us))

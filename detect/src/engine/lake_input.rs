@@ -59,15 +59,16 @@ pub async fn read_lake(
 /// Rejects anything but a timestamp or date literal (the value goes into SQL).
 fn check_time(t: &str) -> Result<(), DetectError> {
     let ok = !t.is_empty()
-        && t
-            .chars()
+        && t.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '+' | ' '));
     if ok {
         Ok(())
     } else {
         Err(DetectError::Rules {
             path: "--from/--to".into(),
-            reason: format!("not a time: {t:?} (expected RFC 3339, e.g. 2024-05-01T00:00:00Z, or a date)"),
+            reason: format!(
+                "not a time: {t:?} (expected RFC 3339, e.g. 2024-05-01T00:00:00Z, or a date)"
+            ),
         })
     }
 }
@@ -78,7 +79,11 @@ pub fn conform(table: Table, batch: &RecordBatch) -> Result<RecordBatch, DetectE
     let mut columns = Vec::with_capacity(schema.fields().len());
     for field in schema.fields() {
         let col = batch.column_by_name(field.name()).ok_or_else(|| {
-            DetectError::Internal(format!("lake table {} lacks column {}", table.name(), field.name()))
+            DetectError::Internal(format!(
+                "lake table {} lacks column {}",
+                table.name(),
+                field.name()
+            ))
         })?;
         columns.push(if col.data_type() == field.data_type() {
             col.clone()

@@ -34,7 +34,14 @@ pub fn run_tests(set: &RuleSet) -> Vec<TestOutcome> {
         };
         let info = rule.compiled.info();
         for t in &rule.tests {
-            out.push(run_one(set, sel.clone(), &info.id, &info.title, &info.path, t));
+            out.push(run_one(
+                set,
+                sel.clone(),
+                &info.id,
+                &info.title,
+                &info.path,
+                t,
+            ));
         }
     }
     for (c, corr) in set.correlations.iter().enumerate() {
@@ -45,7 +52,14 @@ pub fn run_tests(set: &RuleSet) -> Vec<TestOutcome> {
         };
         let info = &corr.spec.info;
         for t in &corr.tests {
-            out.push(run_one(set, sel.clone(), &info.id, &info.title, &info.path, t));
+            out.push(run_one(
+                set,
+                sel.clone(),
+                &info.id,
+                &info.title,
+                &info.path,
+                t,
+            ));
         }
     }
     out
@@ -72,8 +86,7 @@ fn run_one(
         .iter()
         .map(|e| serde_json::to_vec(e).unwrap_or_default())
         .collect();
-    let parsed =
-        tripline_ingest::stream::parse_records(path, lines.iter().map(|l| l.as_slice()));
+    let parsed = tripline_ingest::stream::parse_records(path, lines.iter().map(|l| l.as_slice()));
     if let Some((pos, reason)) = parsed.quarantined.first() {
         return outcome(
             false,
