@@ -676,3 +676,48 @@ fn many_distinct_values_fall_back_from_interning() {
         .collect();
     assert_eq!(hits, expected);
 }
+
+#[test]
+fn batches_read_back_as_string_views_evaluate_the_same() {
+    use arrow::datatypes::{DataType, Field, Schema};
+    let events = [
+        ct(
+            "CreateUser",
+            "iam.amazonaws.com",
+            json!({"requestParameters": {"userName": "x"}}),
+        ),
+        ct("ListUsers", "iam.amazonaws.com", json!({})),
+    ];
+    let b = batch(Table::CloudTrail, &events);
+    // DataFusion reads Parquet strings back as views.
+    let columns: Vec<arrow::array::ArrayRef> = b
+        .columns()
+        .iter()
+        .map(|c| match c.data_type() {
+            DataType::Utf8 => arrow::compute::cast(c, &DataType::Utf8View).unwrap(),
+            _ => c.clone(),
+        })
+        .collect();
+    let fields: Vec<Field> = b
+        .schema()
+        .fields()
+        .iter()
+        .zip(&columns)
+        .map(|(f, c)| Field::new(f.name(), c.data_type().clone(), f.is_nullable()))
+        .collect();
+    let views = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+    let rule = compiled(&ct_rule(
+        "s:\n  eventName: createuser\n  requestParameters.userName: X\ncondition: s",
+    ));
+    assert_eq!(eval(&rule, Table::CloudTrail, &b), [true, false]);
+    assert_eq!(eval(&rule, Table::CloudTrail, &views), [true, false]);
+    let empty = b.slice(0, 0);
+    assert!(eval(&rule, Table::CloudTrail, &empty).is_empty());
+}
+
+#[test]
+fn compiled_rules_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<CompiledRule>();
+    assert_send_sync::<crate::sigma::RuleDoc>();
+}
