@@ -10,6 +10,8 @@
 //!   always names the path;
 //! - running the query: [`DetectError::MemoryLimit`] and [`DetectError::Execution`];
 //! - writing the results: [`DetectError::Output`];
+//! - running a compiled Sigma rule on a batch of the wrong table or schema:
+//!   [`DetectError::Eval`];
 //! - a bug or an impossible state: [`DetectError::Internal`].
 //!
 //! DataFusion errors are boxed to keep the enum small (see the `size_of` test).
