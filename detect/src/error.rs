@@ -11,6 +11,8 @@
 //! - running the query: [`DetectError::MemoryLimit`] and [`DetectError::Execution`];
 //! - writing the results: [`DetectError::Output`];
 //! - the suppression allowlist: [`DetectError::Allowlist`] names the file and entry;
+//! - running a compiled Sigma rule on a batch of the wrong table or schema:
+//!   [`DetectError::Eval`];
 //! - a bug or an impossible state: [`DetectError::Internal`].
 //!
 //! DataFusion errors are boxed to keep the enum small (see the `size_of` test).

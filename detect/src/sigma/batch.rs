@@ -2,10 +2,12 @@
 //! shared by every rule evaluated on it.
 //!
 //! - Columns are cast to text once (`true`/`false` for booleans, digits for numbers).
-//! - Low-cardinality columns (event names and sources, regions, HTTP methods) are
-//!   interned: each row gets the id of its distinct value, tests run once per distinct
-//!   value, and their results are cached by test, so the 40 rules that test
-//!   `eventSource` cost one pass over the column plus one lookup per row each.
+//! - Low-cardinality columns (event names and sources, regions, HTTP methods), and
+//!   other text columns that turn out repetitive in the batch, are interned: each row
+//!   gets the id of its distinct value, tests run once per distinct value, and their
+//!   results are cached by test, so the 40 rules that test `eventSource` cost one pass
+//!   over the column plus one lookup per row each (and the first, shared test of a
+//!   rule costs nothing once another rule has run it).
 //! - JSON paths are extracted lazily, only for the rows a rule still needs (those its
 //!   cheaper conditions left true), and kept: the next rule asking for the same path
 //!   on the same rows pays nothing.
@@ -135,10 +137,18 @@ impl<'a> BatchFields<'a> {
             Target::Absent => Slot::Absent,
             Target::Column(c) => {
                 let array = self.text_column(c.name)?;
-                let intern = if c.low_cardinality {
-                    intern(&array)
+                // Low-cardinality columns are interned whatever the batch; others
+                // when they turn out repetitive (a few principals, agents, IPs),
+                // giving up after an eighth of the rows when they are not.
+                let limit = if c.low_cardinality {
+                    MAX_DISTINCT
                 } else {
+                    (self.rows / 8).max(64)
+                };
+                let intern = if c.json_text {
                     None
+                } else {
+                    intern(&array, limit)
                 };
                 Slot::Text { array, intern }
             }
@@ -328,8 +338,8 @@ pub(crate) fn select(
     BooleanBuffer::new(arrow::buffer::Buffer::from_vec(bits), 0, rows)
 }
 
-/// Interns a column when it has few distinct values.
-fn intern(array: &StringArray) -> Option<Interned> {
+/// Interns a column when it has at most `limit` distinct values.
+fn intern(array: &StringArray, limit: usize) -> Option<Interned> {
     let mut map: HashMap<&str, u32> = HashMap::new();
     let mut ids = Vec::with_capacity(array.len());
     let mut firsts = Vec::new();
@@ -350,7 +360,7 @@ fn intern(array: &StringArray) -> Option<Interned> {
         let next = firsts.len() as u32;
         let id = *map.entry(v).or_insert(next);
         if id == next {
-            if firsts.len() >= MAX_DISTINCT {
+            if firsts.len() >= limit {
                 return None;
             }
             firsts.push(row as u32);

@@ -16,7 +16,7 @@ use super::error::SigmaError;
 use super::eval::{Leaf, Node, RefMode, Test};
 use super::fields::{self, Target};
 use super::matcher::{Net, NumTest, ReFlags, StrMatcher};
-use super::modifiers::{self, Modifier};
+use super::modifiers::{transform, Modifier};
 use super::pattern::Pattern;
 use crate::error::DetectError;
 use crate::model::{CmpOp, RuleInfo};
@@ -204,7 +204,8 @@ impl Compiler {
                 fc.line,
                 construct,
                 format!(
-                    "keyword searches take only `all` and `cased`, not `{}`",
+                    "keyword searches take only `all` and `cased` (and `contains`, which \
+                     they imply), not `{}`",
                     m.as_str()
                 ),
             );
@@ -254,123 +255,101 @@ impl Compiler {
         if has(Modifier::FieldRef) {
             return self.fieldref(fc, construct, target);
         }
-        let re = fc.modifiers.iter().any(|m| {
-            matches!(
-                m,
-                Modifier::Re | Modifier::ReInsensitive | Modifier::ReMultiline | Modifier::ReDotAll
-            )
+        let re = fc.modifiers.iter().any(|m| m.is_regex());
+        let num = fc.modifiers.iter().find_map(|m| {
+            let op = match m {
+                Modifier::Gt => CmpOp::Gt,
+                Modifier::Gte => CmpOp::Gte,
+                Modifier::Lt => CmpOp::Lt,
+                Modifier::Lte => CmpOp::Lte,
+                _ => return None,
+            };
+            Some((*m, op))
         });
-        let num_op = fc.modifiers.iter().find_map(|m| match m {
-            Modifier::Gt => Some(CmpOp::Gt),
-            Modifier::Gte => Some(CmpOp::Gte),
-            Modifier::Lt => Some(CmpOp::Lt),
-            Modifier::Lte => Some(CmpOp::Lte),
-            _ => None,
-        });
-        if re || has(Modifier::Cidr) || num_op.is_some() {
-            let kinds =
-                usize::from(re) + usize::from(has(Modifier::Cidr)) + usize::from(num_op.is_some());
-            let stray = fc.modifiers.iter().find(|m| {
-                matches!(
-                    m,
-                    Modifier::Contains
-                        | Modifier::StartsWith
-                        | Modifier::EndsWith
-                        | Modifier::Base64
-                        | Modifier::Base64Offset
-                        | Modifier::Windash
-                )
-            });
-            if kinds > 1 || stray.is_some() {
-                return self.error(
-                    fc.line,
-                    construct,
-                    "`re`, `cidr` and `gt`/`gte`/`lt`/`lte` cannot be combined with each other \
-                     or with string modifiers",
-                );
-            }
+        let cidr = has(Modifier::Cidr);
+        let kinds = usize::from(re) + usize::from(cidr) + usize::from(num.is_some());
+        if kinds > 0 && (kinds > 1 || fc.modifiers.iter().any(|m| m.transforms())) {
+            return self.error(
+                fc.line,
+                construct,
+                "`re`, `cidr` and `gt`/`gte`/`lt`/`lte` cannot be combined with each other \
+                 or with string modifiers",
+            );
         }
         if re {
-            return self.regex(fc, construct, target, all);
+            self.regex(fc, construct, target, all)
+        } else if cidr {
+            self.cidr(fc, construct, target, all)
+        } else if let Some((m, op)) = num {
+            self.numeric(fc, construct, target, all, m, op)
+        } else {
+            self.strings(fc, construct, target, all)
         }
-        if has(Modifier::Cidr) {
-            let mut nets = Vec::new();
-            for v in &fc.values {
-                match v.text().map(|t| Net::parse(&t)) {
-                    Some(Ok(n)) => nets.push((n, v.text().unwrap_or_default())),
-                    Some(Err(e)) => return self.error(fc.line, construct, e),
-                    None => {
-                        return self.error(fc.line, construct, "`cidr` takes networks, not `null`")
-                    }
-                }
-            }
-            let groups: Vec<Vec<(Net, String)>> = if all {
-                nets.into_iter().map(|n| vec![n]).collect()
-            } else {
-                vec![nets]
+    }
+
+    /// `cidr`: addresses in networks.
+    fn cidr(&mut self, fc: &FieldCond, construct: String, target: Target, all: bool) -> Node {
+        let mut nets = Vec::new();
+        for v in &fc.values {
+            let Some(text) = v.text() else {
+                return self.error(fc.line, construct, "`cidr` takes networks, not `null`");
             };
-            let tests = groups.into_iter().map(|g| {
-                let key = format!("c{:?}", g.iter().map(|(_, t)| t).collect::<Vec<_>>());
-                leaf(
-                    target.clone(),
-                    Test::Cidr(g.into_iter().map(|(n, _)| n).collect(), key),
-                )
-            });
-            return join(tests.collect(), all);
+            match Net::parse(&text) {
+                Ok(n) => nets.push((n, text)),
+                Err(e) => return self.error(fc.line, construct, e),
+            }
         }
-        if let Some(op) = num_op {
-            let mut nodes = Vec::new();
-            for v in &fc.values {
-                let n = match v {
-                    SigmaValue::Num(n, _) => Some(*n),
-                    SigmaValue::Str(s) => s.trim().parse::<f64>().ok(),
-                    _ => None,
-                };
-                match n {
-                    Some(value) if value.is_finite() => nodes.push(leaf(
-                        target.clone(),
-                        Test::Num(NumTest {
-                            op,
-                            value,
-                            text: None,
-                        }),
-                    )),
-                    _ => {
-                        return self.error(
-                            fc.line,
-                            construct,
-                            format!(
-                                "`{}` takes a number",
-                                fc.modifiers
-                                    .iter()
-                                    .find(|m| matches!(
-                                        m,
-                                        Modifier::Gt | Modifier::Gte | Modifier::Lt | Modifier::Lte
-                                    ))
-                                    .map_or("gt", |m| m.as_str())
-                            ),
-                        )
-                    }
+        let groups: Vec<Vec<(Net, String)>> = if all {
+            nets.into_iter().map(|n| vec![n]).collect()
+        } else {
+            vec![nets]
+        };
+        let tests = groups.into_iter().map(|g| {
+            let key = format!("c{:?}", g.iter().map(|(_, t)| t).collect::<Vec<_>>());
+            let nets = g.into_iter().map(|(n, _)| n).collect();
+            leaf(target.clone(), Test::Cidr(nets, key))
+        });
+        join(tests.collect(), all)
+    }
+
+    /// `gt`, `gte`, `lt`, `lte`: numeric comparisons.
+    fn numeric(
+        &mut self,
+        fc: &FieldCond,
+        construct: String,
+        target: Target,
+        all: bool,
+        modifier: Modifier,
+        op: CmpOp,
+    ) -> Node {
+        let mut nodes = Vec::new();
+        for v in &fc.values {
+            let value = match v {
+                SigmaValue::Num(n, _) => Some(*n),
+                SigmaValue::Str(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            match value {
+                Some(value) if value.is_finite() => {
+                    let test = NumTest {
+                        op,
+                        value,
+                        text: None,
+                    };
+                    nodes.push(leaf(target.clone(), Test::Num(test)));
+                }
+                _ => {
+                    let message = format!("`{}` takes a number", modifier.as_str());
+                    return self.error(fc.line, construct, message);
                 }
             }
-            return join(nodes, all);
         }
-        self.strings(fc, construct, target, all)
+        join(nodes, all)
     }
 
     /// Plain, wildcard and transformed string values (and plain numbers, `null`).
     fn strings(&mut self, fc: &FieldCond, construct: String, target: Target, all: bool) -> Node {
-        let transforms = fc.modifiers.iter().any(|m| {
-            matches!(
-                m,
-                Modifier::Contains
-                    | Modifier::StartsWith
-                    | Modifier::EndsWith
-                    | Modifier::Base64
-                    | Modifier::Base64Offset
-                    | Modifier::Windash
-            )
-        });
+        let transforms = fc.modifiers.iter().any(|m| m.transforms());
         let encoded = fc.has(Modifier::Base64) || fc.has(Modifier::Base64Offset);
         let cased = fc.has(Modifier::Cased) || encoded;
         let mut nodes = Vec::new();
@@ -503,73 +482,4 @@ impl Compiler {
         }
         join(nodes, fc.has(Modifier::All))
     }
-}
-
-/// Applies the transforming modifiers, in order, to one value.
-fn transform(p: Pattern, modifiers: &[Modifier]) -> Result<Vec<Pattern>, String> {
-    let mut ps = vec![p];
-    for m in modifiers {
-        ps = match m {
-            Modifier::Contains => ps.into_iter().map(|p| p.star_front().star_back()).collect(),
-            Modifier::StartsWith => ps.into_iter().map(Pattern::star_back).collect(),
-            Modifier::EndsWith => ps.into_iter().map(Pattern::star_front).collect(),
-            Modifier::Base64 | Modifier::Base64Offset => {
-                let mut out = Vec::new();
-                for p in ps {
-                    let Some(text) = p.as_literal() else {
-                        return Err(format!(
-                            "`{}` needs a value without wildcards (put `contains`, \
-                             `startswith` or `endswith` after it)",
-                            m.as_str()
-                        ));
-                    };
-                    if *m == Modifier::Base64 {
-                        out.push(Pattern::literal(&modifiers::base64(&text)));
-                    } else {
-                        out.extend(
-                            modifiers::base64offset(&text)
-                                .iter()
-                                .map(|t| Pattern::literal(t)),
-                        );
-                    }
-                }
-                out
-            }
-            Modifier::Windash => {
-                let mut out = Vec::new();
-                for p in ps {
-                    out.extend(windash_pattern(&p)?);
-                }
-                out
-            }
-            _ => ps,
-        };
-    }
-    Ok(ps)
-}
-
-/// `windash` on a pattern: each literal piece expanded, wildcards kept.
-fn windash_pattern(p: &Pattern) -> Result<Vec<Pattern>, String> {
-    use super::pattern::Piece;
-    let mut out = vec![Pattern::default()];
-    for piece in &p.0 {
-        let variants = match piece {
-            Piece::Lit(s) => modifiers::windash(s)?.into_iter().map(Piece::Lit).collect(),
-            other => vec![other.clone()],
-        };
-        if out.len() * variants.len() > 625 {
-            return Err("`windash` would expand this value into too many variants".into());
-        }
-        out = out
-            .iter()
-            .flat_map(|prefix| {
-                variants.iter().map(move |v| {
-                    let mut next = prefix.clone();
-                    next.0.push(v.clone());
-                    next
-                })
-            })
-            .collect();
-    }
-    Ok(out)
 }

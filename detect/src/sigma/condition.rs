@@ -33,6 +33,13 @@ pub enum Condition {
 /// Parses `text` against the search identifiers `names` (in definition order). The
 /// error is the message for the rule author.
 pub fn parse_condition(text: &str, names: &[String]) -> Result<Condition, String> {
+    if text.contains('|') {
+        return Err(
+            "Sigma 1 aggregations (`| count() > n`, `| near`) are obsolete: write a \
+             correlation rule (`correlation:` with `type`, `group-by`, `timespan`)"
+                .into(),
+        );
+    }
     let toks = tokenize(text);
     if toks.is_empty() {
         return Err("empty condition".into());
@@ -339,6 +346,7 @@ mod tests {
             ("a*", "is a pattern"),
             ("", "empty"),
             ("a )", "unexpected `)`"),
+            ("a | count() > 5", "correlation rule"),
         ] {
             let e = parse_condition(text, &n).unwrap_err();
             assert!(e.contains(needle), "{text:?}: {e}");

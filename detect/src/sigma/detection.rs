@@ -268,13 +268,7 @@ fn parse_map(
         for m in parts {
             match Modifier::parse(m, after_re) {
                 Ok(modifier) => {
-                    after_re = matches!(
-                        modifier,
-                        Modifier::Re
-                            | Modifier::ReInsensitive
-                            | Modifier::ReMultiline
-                            | Modifier::ReDotAll
-                    );
+                    after_re = modifier.is_regex();
                     modifiers.push(modifier);
                 }
                 Err(message) => errors.push(loc.error(line, format!("modifier `{m}`"), message)),

@@ -141,7 +141,7 @@ fn parse_document(text: &str, loc: &Locator, errors: &mut Vec<SigmaError>) -> Op
         Ok(v) => v,
         Err(e) => {
             let line = e.location().map_or(loc.start(), |l| loc.line_at(l.line()));
-            errors.push(loc.error(line, "yaml", e.to_string()));
+            errors.push(loc.error(line, "yaml", loc.file_lines(&e.to_string())));
             return None;
         }
     };

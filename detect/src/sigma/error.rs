@@ -74,9 +74,28 @@ impl Locator {
         self.first + offset
     }
 
-    /// The file line of line `n` (0-based, as YAML parsers count) of the document.
+    /// The file line of line `n` (1-based) of the document.
     pub(crate) fn line_at(&self, n: usize) -> usize {
-        self.first + n
+        self.first + n.saturating_sub(1)
+    }
+
+    /// A YAML parser message with its document-relative `line N` references turned
+    /// into file lines.
+    pub(crate) fn file_lines(&self, message: &str) -> String {
+        let mut out = String::with_capacity(message.len());
+        let mut rest = message;
+        while let Some(i) = rest.find("line ") {
+            let (head, tail) = rest.split_at(i + "line ".len());
+            out.push_str(head);
+            let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+            match tail[..digits].parse::<usize>() {
+                Ok(n) => out.push_str(&self.line_at(n).to_string()),
+                Err(_) => out.push_str(&tail[..digits]),
+            }
+            rest = &tail[digits..];
+        }
+        out.push_str(rest);
+        out
     }
 
     /// Index into `lines` of a 1-based file line (clamped).
@@ -175,6 +194,10 @@ mod tests {
         assert_eq!(loc.start(), 10);
         assert_eq!(loc.path(&["detection", "b", "f"]), 15);
         assert_eq!(loc.path(&["detection", "zz"]), 11);
+        assert_eq!(
+            loc.file_lines("bad at line 2 column 3, in map at line 1"),
+            "bad at line 11 column 3, in map at line 10"
+        );
         let e = loc.error(15, "field `f`", "bad");
         assert_eq!(e.to_string(), "r.yml:15: field `f`: bad");
     }

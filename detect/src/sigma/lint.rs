@@ -112,6 +112,7 @@ pub fn resolve(docs: &[RuleDoc]) -> Vec<SigmaError> {
             }
         }
     }
+    errors.extend(cycles(docs, &ids, &names));
     for doc in docs {
         let RuleDoc::Correlation(c) = doc else {
             continue;
@@ -160,6 +161,55 @@ pub fn resolve(docs: &[RuleDoc]) -> Vec<SigmaError> {
                     });
                 }
             }
+        }
+    }
+    errors
+}
+
+/// Correlations that refer back to themselves through other correlations.
+fn cycles(
+    docs: &[RuleDoc],
+    ids: &HashMap<&str, &RuleDoc>,
+    names: &HashMap<&str, &RuleDoc>,
+) -> Vec<SigmaError> {
+    let lookup = |r: &str| ids.get(r).or_else(|| names.get(r)).copied();
+    let mut errors = Vec::new();
+    for doc in docs {
+        let RuleDoc::Correlation(start) = doc else {
+            continue;
+        };
+        // Depth-first over the correlations reachable from `start`.
+        let mut stack: Vec<&RuleDoc> = start.spec.rules.iter().filter_map(|r| lookup(r)).collect();
+        let mut seen: Vec<*const RuleDoc> = Vec::new();
+        while let Some(next) = stack.pop() {
+            let RuleDoc::Correlation(c) = next else {
+                continue;
+            };
+            if std::ptr::eq(next, doc) {
+                // Referring to itself directly is reported with its reference.
+                if !start
+                    .spec
+                    .rules
+                    .iter()
+                    .any(|r| lookup(r).is_some_and(|d| std::ptr::eq(d, doc)))
+                {
+                    errors.push(SigmaError {
+                        file: start.spec.info.path.clone(),
+                        line: start.line,
+                        construct: "correlation".into(),
+                        message: format!(
+                            "`{}` refers back to itself through other correlations",
+                            start.spec.info.id
+                        ),
+                    });
+                }
+                break;
+            }
+            if seen.contains(&(next as *const RuleDoc)) {
+                continue;
+            }
+            seen.push(next);
+            stack.extend(c.spec.rules.iter().filter_map(|r| lookup(r)));
         }
     }
     errors

@@ -7,6 +7,8 @@
 
 use base64::Engine;
 
+use super::pattern::{Pattern, Piece};
+
 /// One value modifier, in the order written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Modifier {
@@ -111,6 +113,28 @@ impl Modifier {
                 ))
             }
         })
+    }
+
+    /// True for the modifiers that turn a value into string patterns (`contains`,
+    /// `startswith`, `endswith`, `base64`, `base64offset`, `windash`).
+    pub fn transforms(self) -> bool {
+        matches!(
+            self,
+            Modifier::Contains
+                | Modifier::StartsWith
+                | Modifier::EndsWith
+                | Modifier::Base64
+                | Modifier::Base64Offset
+                | Modifier::Windash
+        )
+    }
+
+    /// True for `re` and its sub-modifiers.
+    pub fn is_regex(self) -> bool {
+        matches!(
+            self,
+            Modifier::Re | Modifier::ReInsensitive | Modifier::ReMultiline | Modifier::ReDotAll
+        )
     }
 
     /// The name as written in rules.
@@ -247,6 +271,70 @@ pub(crate) fn windash(value: &str) -> Result<Vec<String>, String> {
             .collect();
     }
     Ok(out.into_iter().map(|v| v.into_iter().collect()).collect())
+}
+
+/// Applies the transforming modifiers, in order, to one value.
+pub(crate) fn transform(p: Pattern, modifiers: &[Modifier]) -> Result<Vec<Pattern>, String> {
+    let mut ps = vec![p];
+    for m in modifiers {
+        ps = match m {
+            Modifier::Contains => ps.into_iter().map(|p| p.star_front().star_back()).collect(),
+            Modifier::StartsWith => ps.into_iter().map(Pattern::star_back).collect(),
+            Modifier::EndsWith => ps.into_iter().map(Pattern::star_front).collect(),
+            Modifier::Base64 | Modifier::Base64Offset => {
+                let mut out = Vec::new();
+                for p in ps {
+                    let Some(text) = p.as_literal() else {
+                        return Err(format!(
+                            "`{}` needs a value without wildcards (put `contains`, \
+                             `startswith` or `endswith` after it)",
+                            m.as_str()
+                        ));
+                    };
+                    if *m == Modifier::Base64 {
+                        out.push(Pattern::literal(&base64(&text)));
+                    } else {
+                        out.extend(base64offset(&text).iter().map(|t| Pattern::literal(t)));
+                    }
+                }
+                out
+            }
+            Modifier::Windash => {
+                let mut out = Vec::new();
+                for p in ps {
+                    out.extend(windash_pattern(&p)?);
+                }
+                out
+            }
+            _ => ps,
+        };
+    }
+    Ok(ps)
+}
+
+/// `windash` on a pattern: each literal piece expanded, wildcards kept.
+fn windash_pattern(p: &Pattern) -> Result<Vec<Pattern>, String> {
+    let mut out = vec![Pattern::default()];
+    for piece in &p.0 {
+        let variants = match piece {
+            Piece::Lit(s) => windash(s)?.into_iter().map(Piece::Lit).collect(),
+            other => vec![other.clone()],
+        };
+        if out.len() * variants.len() > 625 {
+            return Err("`windash` would expand this value into too many variants".into());
+        }
+        out = out
+            .iter()
+            .flat_map(|prefix| {
+                variants.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.0.push(v.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

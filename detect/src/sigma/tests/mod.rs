@@ -1,10 +1,12 @@
 //! Tests of the Sigma engine, on batches built by ingest's own parser from raw events.
 //!
 //! - `parse`: documents, metadata, correlations, extensions, and error lines.
-//! - `cloudtrail`: every modifier and condition form on CloudTrail batches.
+//! - `cloudtrail`: every value form and modifier on CloudTrail batches.
+//! - `batch`: conditions over selections; what rules share through `BatchFields`.
 //! - `lambda`: `invocations` fields, payload paths, headers, keywords.
 //! - `compat`: every SigmaHQ CloudTrail rule loads, compiles and runs.
 
+mod batch;
 mod cloudtrail;
 mod compat;
 mod lambda;
