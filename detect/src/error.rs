@@ -10,6 +10,8 @@
 //!   always names the path;
 //! - running the query: [`DetectError::MemoryLimit`] and [`DetectError::Execution`];
 //! - writing the results: [`DetectError::Output`];
+//! - the simulator: [`DetectError::SimulateConfig`] (the user's request) and
+//!   [`DetectError::SimulateWrite`] (the disk, with its path);
 //! - a bug or an impossible state: [`DetectError::Internal`].
 //!
 //! DataFusion errors are boxed to keep the enum small (see the `size_of` test).
@@ -77,6 +79,21 @@ pub enum DetectError {
     #[error("writing query results: {0}")]
     Output(std::io::Error),
 
+    /// `tripline simulate` was asked for something it cannot do (an unknown scenario,
+    /// a negative scale, an output directory that is not empty). Blame: the user.
+    #[error("simulate: {0}")]
+    SimulateConfig(String),
+
+    /// `tripline simulate` could not write its corpus. Blame: the machine (disk full,
+    /// permissions) at `path`.
+    #[error("simulate: writing {}: {error}", .path.display())]
+    SimulateWrite {
+        /// The file or directory being written.
+        path: PathBuf,
+        /// The underlying error.
+        error: std::io::Error,
+    },
+
     /// A bug: a state the engine should never reach.
     #[error("internal error: {0}")]
     Internal(String),
@@ -86,7 +103,10 @@ impl DetectError {
     /// True when the user's SQL is at fault ([`Self::ReadOnly`], [`Self::Plan`]), as
     /// opposed to the lake, the machine or a bug.
     pub fn is_user_error(&self) -> bool {
-        matches!(self, DetectError::ReadOnly { .. } | DetectError::Plan(_))
+        matches!(
+            self,
+            DetectError::ReadOnly { .. } | DetectError::Plan(_) | DetectError::SimulateConfig(_)
+        )
     }
 
     /// True when writing results failed because the reader went away (e.g. `| head`),

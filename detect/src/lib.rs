@@ -13,6 +13,10 @@
 //!   ([`OutputFormat`], [`write_result`]), times in UTC RFC 3339.
 //! - [`model`]: what passes between the detection stages: [`RuleInfo`], [`Hit`],
 //!   [`Finding`].
+//! - [`simulate`]: `tripline simulate`, a labelled corpus: realistic benign serverless
+//!   traffic over a seeded world plus multi-step attack scenarios, written as real
+//!   CloudTrail delivery files and Lambda CloudWatch Logs payloads
+//!   ([`simulate::SimulateConfig`], [`simulate::run`]).
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
 
@@ -23,6 +27,7 @@ pub mod error;
 pub mod lake;
 pub mod model;
 pub mod output;
+pub mod simulate;
 
 pub use error::DetectError;
 pub use lake::{LakeOptions, LakeSession, QueryResult, ReadOnlyStatement};

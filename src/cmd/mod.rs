@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod ingest;
 pub mod query;
+pub mod simulate;
 
 /// A usage mistake the argument parser could not catch (exit code 2).
 #[derive(Debug, thiserror::Error)]
