@@ -80,7 +80,11 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     )?;
     writeln!(out, "attack events {}:", m.attack_events)?;
     for a in &summary.attacks {
-        writeln!(out, "  {:<28} {:>8} events  {}", a.scenario, a.events, a.attack_id)?;
+        writeln!(
+            out,
+            "  {:<28} {:>8} events  {}",
+            a.scenario, a.events, a.attack_id
+        )?;
     }
     writeln!(out, "labels: {}", cfg.out.join("labels.jsonl").display())?;
     Ok(())

@@ -23,8 +23,8 @@ use super::world::{Rhythm, Route, Via, World};
 
 /// Relative traffic by local hour: shoppers.
 const CONSUMER: [f64; 24] = [
-    0.22, 0.14, 0.09, 0.07, 0.06, 0.08, 0.15, 0.3, 0.45, 0.55, 0.6, 0.66, 0.72, 0.7, 0.66,
-    0.66, 0.7, 0.8, 0.9, 1.0, 1.0, 0.92, 0.7, 0.42,
+    0.22, 0.14, 0.09, 0.07, 0.06, 0.08, 0.15, 0.3, 0.45, 0.55, 0.6, 0.66, 0.72, 0.7, 0.66, 0.66,
+    0.7, 0.8, 0.9, 1.0, 1.0, 0.92, 0.7, 0.42,
 ];
 /// Relative traffic by local hour: office hours.
 const BUSINESS: [f64; 24] = [
@@ -141,7 +141,9 @@ impl<'w> Benign<'w> {
         let f = &w.functions[fi];
         let times: Vec<i64> = match f.via {
             Via::Every(m) => (0..60 / m.max(1))
-                .map(|k| hour_us + k as i64 * m as i64 * MIN + self.r.range(0, 2 * SEC as u64) as i64)
+                .map(|k| {
+                    hour_us + k as i64 * m as i64 * MIN + self.r.range(0, 2 * SEC as u64) as i64
+                })
                 .collect(),
             Via::Daily { hour, weekday } => {
                 let (h, wd) = w.local(hour_us);
@@ -181,7 +183,11 @@ impl<'w> Benign<'w> {
             Route::Report => {
                 let p = r.pick(&self.w.people).clone();
                 Client {
-                    ip: if p.office { r.pick(&self.w.office_ips).clone() } else { p.home_ip },
+                    ip: if p.office {
+                        r.pick(&self.w.office_ips).clone()
+                    } else {
+                        p.home_ip
+                    },
                     ua: catalog::browser_ua(r),
                     sub: p.email.clone(),
                     email: p.email,
@@ -218,7 +224,14 @@ impl<'w> Benign<'w> {
             }
             let fi = *self.r.pick(&publics);
             let f = &w.functions[fi];
-            let ip = catalog::ip_from(if self.r.chance(0.5) { catalog::HOSTING } else { catalog::RESIDENTIAL }, &mut self.r);
+            let ip = catalog::ip_from(
+                if self.r.chance(0.5) {
+                    catalog::HOSTING
+                } else {
+                    catalog::RESIDENTIAL
+                },
+                &mut self.r,
+            );
             let ua = self.r.pick(catalog::BACKGROUND_UAS).to_string();
             let t0 = hour_us + self.r.range(0, HOUR as u64) as i64;
             for k in 0..self.r.range(1, 6) {
@@ -226,7 +239,18 @@ impl<'w> Benign<'w> {
                 let mut inv = Invocation::new(&mut self.r, f, fi, at);
                 inv.ip = ip.clone();
                 inv.ua = ua.clone();
-                let p = *self.r.pick(&["/", "/robots.txt", "/.env", "/wp-login.php", "/favicon.ico", "/.git/config", "/sitemap.xml", "/api", "/admin", "/login"]);
+                let p = *self.r.pick(&[
+                    "/",
+                    "/robots.txt",
+                    "/.env",
+                    "/wp-login.php",
+                    "/favicon.ico",
+                    "/.git/config",
+                    "/sitemap.xml",
+                    "/api",
+                    "/admin",
+                    "/login",
+                ]);
                 if f.routes.contains(&Route::Proxy) {
                     inv.route = "/api/{proxy+}".into();
                     inv.path = format!("/api{p}");

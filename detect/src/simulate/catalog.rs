@@ -13,7 +13,12 @@ use super::rng::Rng;
 pub(crate) const AWS_RANGES: &[(&str, &[&str])] = &[
     (
         "us-east-1",
-        &["3.80.0.0/12", "44.192.0.0/11", "54.80.0.0/13", "52.0.0.0/15"],
+        &[
+            "3.80.0.0/12",
+            "44.192.0.0/11",
+            "54.80.0.0/13",
+            "52.0.0.0/15",
+        ],
     ),
     (
         "us-east-2",
@@ -305,9 +310,9 @@ pub(crate) const SERVER_OS: &[&str] = &[
 
 /// First names for people.
 pub(crate) const FIRST: &[&str] = &[
-    "alice", "bruno", "chen", "dana", "emeka", "fatima", "george", "hana", "ivan", "julia",
-    "kofi", "lena", "marco", "nadia", "omar", "priya", "quinn", "rosa", "sven", "tomas",
-    "uma", "victor", "wei", "yusuf", "zoe",
+    "alice", "bruno", "chen", "dana", "emeka", "fatima", "george", "hana", "ivan", "julia", "kofi",
+    "lena", "marco", "nadia", "omar", "priya", "quinn", "rosa", "sven", "tomas", "uma", "victor",
+    "wei", "yusuf", "zoe",
 ];
 
 /// Last names for people (one apostrophe, on purpose).
@@ -318,8 +323,21 @@ pub(crate) const LAST: &[&str] = &[
 
 /// Company slugs for a world.
 pub(crate) const COMPANIES: &[&str] = &[
-    "acme", "globex", "initech", "umbra", "vandelay", "hooli", "stark", "wayne", "tyrell",
-    "soylent", "wonka", "cyberdyne", "aperture", "monarch", "dunder",
+    "acme",
+    "globex",
+    "initech",
+    "umbra",
+    "vandelay",
+    "hooli",
+    "stark",
+    "wayne",
+    "tyrell",
+    "soylent",
+    "wonka",
+    "cyberdyne",
+    "aperture",
+    "monarch",
+    "dunder",
 ];
 
 /// App names (mobile user agents).
@@ -328,21 +346,56 @@ pub(crate) const APPS: &[&str] = &["ShopNow", "Basket", "Marketly", "Cartwheel",
 /// What people search for, including words that look like SQL or markup, and
 /// apostrophes: benign text must not be trivially clean.
 pub(crate) const SEARCH_TERMS: &[&str] = &[
-    "running shoes", "wireless headphones", "usb-c cable", "coffee grinder", "yoga mat",
-    "office chair", "rain jacket", "kids' backpack", "select comfort pillow", "drop earrings",
-    "union jack flag", "o'neill wetsuit", "levi's 501", "rock & roll t-shirt", "table lamp",
-    "2-in-1 laptop", "4k monitor 27\"", "women's boots size 8", "gaming mouse", "air fryer",
-    "where to buy gift cards", "order tracking", "return policy", "l'oréal shampoo",
-    "mac & cheese", "100% cotton sheets", "c++ primer book", "<3 mug", "pen + notebook set",
-    "delete account", "sleep mask", "script writing course", "null pointer t-shirt",
+    "running shoes",
+    "wireless headphones",
+    "usb-c cable",
+    "coffee grinder",
+    "yoga mat",
+    "office chair",
+    "rain jacket",
+    "kids' backpack",
+    "select comfort pillow",
+    "drop earrings",
+    "union jack flag",
+    "o'neill wetsuit",
+    "levi's 501",
+    "rock & roll t-shirt",
+    "table lamp",
+    "2-in-1 laptop",
+    "4k monitor 27\"",
+    "women's boots size 8",
+    "gaming mouse",
+    "air fryer",
+    "where to buy gift cards",
+    "order tracking",
+    "return policy",
+    "l'oréal shampoo",
+    "mac & cheese",
+    "100% cotton sheets",
+    "c++ primer book",
+    "<3 mug",
+    "pen + notebook set",
+    "delete account",
+    "sleep mask",
+    "script writing course",
+    "null pointer t-shirt",
 ];
 
 /// Product SKUs' prefixes.
-pub(crate) const SKUS: &[&str] = &["TSHIRT", "HOODIE", "MUG", "SHOE", "BAG", "LAMP", "CABLE", "MAT"];
+pub(crate) const SKUS: &[&str] = &[
+    "TSHIRT", "HOODIE", "MUG", "SHOE", "BAG", "LAMP", "CABLE", "MAT",
+];
 
 /// Plausible names of internal functions.
 pub(crate) const SERVICE_NAMES: &[&str] = &[
-    "billing", "ledger", "catalog", "pricing", "loyalty", "shipping", "fulfilment", "tax",
+    "billing",
+    "ledger",
+    "catalog",
+    "pricing",
+    "loyalty",
+    "shipping",
+    "fulfilment",
+    "tax",
 ];
 
 /// Plausible names of Lambda layers (for benign and backdoored layers alike).

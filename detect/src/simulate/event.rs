@@ -85,7 +85,10 @@ impl Identity {
     pub fn role_arn(&self) -> Option<String> {
         match self {
             Identity::Role {
-                account, role, path, ..
+                account,
+                role,
+                path,
+                ..
             } => Some(format!("arn:aws:iam::{account}:role{path}{role}")),
             _ => None,
         }
@@ -389,7 +392,10 @@ mod tests {
 
     #[test]
     fn version_suffixes_are_stripped_for_iam_actions() {
-        assert_eq!(strip_version("UpdateFunctionCode20150331v2"), "UpdateFunctionCode");
+        assert_eq!(
+            strip_version("UpdateFunctionCode20150331v2"),
+            "UpdateFunctionCode"
+        );
         assert_eq!(strip_version("GetSecretValue"), "GetSecretValue");
     }
 
@@ -415,6 +421,9 @@ mod tests {
             v["sessionContext"]["sessionIssuer"]["arn"],
             "arn:aws:iam::123456789012:role/service-role/orders-api-role"
         );
-        assert_eq!(v["sessionContext"]["attributes"]["mfaAuthenticated"], "false");
+        assert_eq!(
+            v["sessionContext"]["attributes"]["mfaAuthenticated"],
+            "false"
+        );
     }
 }

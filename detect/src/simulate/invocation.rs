@@ -117,11 +117,21 @@ impl Invocation {
 
     fn header_list(&self, f: &Function, w: &World, host: &str) -> Vec<(String, String)> {
         let mut h = vec![
-            ("accept".to_string(), "application/json, text/plain, */*".to_string()),
+            (
+                "accept".to_string(),
+                "application/json, text/plain, */*".to_string(),
+            ),
             ("accept-encoding".into(), "gzip, deflate, br".into()),
             ("host".into(), host.to_string()),
             ("user-agent".into(), self.ua.clone()),
-            ("x-amzn-trace-id".into(), format!("Root=1-{:08x}-{}", self.time_us / 1_000_000, &self.request_id.replace('-', "")[..24])),
+            (
+                "x-amzn-trace-id".into(),
+                format!(
+                    "Root=1-{:08x}-{}",
+                    self.time_us / 1_000_000,
+                    &self.request_id.replace('-', "")[..24]
+                ),
+            ),
             ("x-forwarded-for".into(), self.ip.clone()),
             ("x-forwarded-port".into(), "443".into()),
             ("x-forwarded-proto".into(), "https".into()),
@@ -328,7 +338,10 @@ fn path_params(route: &str, path: &str) -> Value {
     for (i, seg) in rs.iter().enumerate() {
         if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             if let Some(name) = name.strip_suffix('+') {
-                m.insert(name.to_string(), json!(ps.get(i..).map(|p| p.join("/")).unwrap_or_default()));
+                m.insert(
+                    name.to_string(),
+                    json!(ps.get(i..).map(|p| p.join("/")).unwrap_or_default()),
+                );
             } else if let Some(v) = ps.get(i) {
                 m.insert(name.to_string(), json!(v));
             }
@@ -360,7 +373,9 @@ pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -370,7 +385,14 @@ pub(crate) fn encode(s: &str) -> String {
 /// A UUID-shaped id derived from another (ids of a batch's later records).
 pub(crate) fn derive_uuid(base: &str, i: usize) -> String {
     let h = blake3::hash(format!("{base}/{i}").as_bytes()).to_hex();
-    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -379,7 +401,10 @@ mod tests {
 
     #[test]
     fn path_parameters_follow_the_route() {
-        assert_eq!(path_params("/orders/{id}", "/orders/42"), json!({"id": "42"}));
+        assert_eq!(
+            path_params("/orders/{id}", "/orders/42"),
+            json!({"id": "42"})
+        );
         assert_eq!(
             path_params("/api/{proxy+}", "/api/v1/items"),
             json!({"proxy": "v1/items"})

@@ -222,7 +222,8 @@ impl Lambda {
                 for (si, s) in f.side.iter().enumerate() {
                     if s.at_init && self.rng.chance(s.p) {
                         let at = t + (self.rng.f() * init_us as f64) as i64;
-                        let made = side_call(w, f, si, at, &who, &ip, vpce.as_deref(), &mut self.rng);
+                        let made =
+                            side_call(w, f, si, at, &who, &ip, vpce.as_deref(), &mut self.rng);
                         calls.extend(made.into_iter().map(|c| (c, inv.attack)));
                     }
                 }
@@ -395,7 +396,19 @@ fn side_call(
     };
     let ua = f.runtime.sdk_ua(api);
     let mk = |name: &str, params: Value, ro: bool, r: &mut Rng, at: i64| {
-        let mut c = ApiCall::new(at, who, acct, &f.region, ip, &ua, s.service, name, params, ro, r.uuid());
+        let mut c = ApiCall::new(
+            at,
+            who,
+            acct,
+            &f.region,
+            ip,
+            &ua,
+            s.service,
+            name,
+            params,
+            ro,
+            r.uuid(),
+        );
         c.vpce = vpce.map(str::to_string);
         c
     };

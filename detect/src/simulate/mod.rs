@@ -59,10 +59,10 @@ use std::time::Instant;
 pub use labels::{Label, LabelEntities, Manifest, TimeRange};
 pub use scenarios::ScenarioInfo;
 
+use crate::DetectError;
 use event::{ApiCall, Identity, KeyRef};
 use invocation::Invocation;
 use rng::{rfc3339_s, stream, Rng, DAY, HOUR, MIN};
-use crate::DetectError;
 
 /// Default start of the corpus: Monday 2024-06-03 00:00 UTC, µs.
 pub const DEFAULT_START_US: i64 = 1_717_372_800_000_000;
@@ -151,10 +151,16 @@ struct Planned {
 fn check(cfg: &SimulateConfig) -> Result<Vec<scenarios::Scenario>, DetectError> {
     let bad = |m: String| Err(DetectError::SimulateConfig(m));
     if !cfg.scale.is_finite() || cfg.scale < 0.0 || cfg.scale > 10_000.0 {
-        return bad(format!("--scale must be between 0 and 10000, got {}", cfg.scale));
+        return bad(format!(
+            "--scale must be between 0 and 10000, got {}",
+            cfg.scale
+        ));
     }
     if cfg.days == 0 || cfg.days > 366 {
-        return bad(format!("--days must be between 1 and 366, got {}", cfg.days));
+        return bad(format!(
+            "--days must be between 1 and 366, got {}",
+            cfg.days
+        ));
     }
     let all = scenarios::all();
     let wanted: BTreeSet<&str> = cfg.scenarios.iter().map(String::as_str).collect();
@@ -179,10 +185,11 @@ pub fn run(cfg: &SimulateConfig) -> Result<SimulateSummary, DetectError> {
     let chosen = check(cfg)?;
     let out_dir = &cfg.out;
     if out_dir.exists() {
-        let mut entries = std::fs::read_dir(out_dir).map_err(|error| DetectError::SimulateWrite {
-            path: out_dir.clone(),
-            error,
-        })?;
+        let mut entries =
+            std::fs::read_dir(out_dir).map_err(|error| DetectError::SimulateWrite {
+                path: out_dir.clone(),
+                error,
+            })?;
         if entries.next().is_some() {
             return Err(DetectError::SimulateConfig(format!(
                 "output directory {} is not empty (the corpus must be written to a new or empty directory)",
@@ -213,9 +220,15 @@ pub fn run(cfg: &SimulateConfig) -> Result<SimulateSummary, DetectError> {
             detect_from + HOUR + sched.range(0, 19 * HOUR as u64) as i64
         } else {
             let slot = (21 * HOUR) / n as i64;
-            detect_from + 30 * MIN + slots[i] as i64 * slot + sched.range(0, (slot / 2) as u64) as i64
+            detect_from
+                + 30 * MIN
+                + slots[i] as i64 * slot
+                + sched.range(0, (slot / 2) as u64) as i64
         };
-        let idx = all_names.iter().position(|x| *x == sc.info.name).unwrap_or(i) as u64;
+        let idx = all_names
+            .iter()
+            .position(|x| *x == sc.info.name)
+            .unwrap_or(i) as u64;
         let mut ctx = scenarios::Ctx {
             w: &w,
             r: Rng::new(seed, stream::SCENARIO_BASE + idx),
@@ -287,7 +300,14 @@ pub fn run(cfg: &SimulateConfig) -> Result<SimulateSummary, DetectError> {
                 _ => None,
             };
             let h = blake3::hash(c.event_id.as_bytes()).to_hex();
-            let request_id = format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]);
+            let request_id = format!(
+                "{}-{}-{}-{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..32]
+            );
             c.render(key.as_deref(), &request_id).to_string()
         };
         out.cloudtrail(&calls, &mut render)?;
@@ -354,7 +374,8 @@ pub fn run(cfg: &SimulateConfig) -> Result<SimulateSummary, DetectError> {
         accounts: w.accounts.iter().map(|a| a.id.clone()).collect(),
         functions: w.functions.iter().map(|f| f.name.clone()).collect(),
     };
-    let text = serde_json::to_string_pretty(&manifest).map_err(|e| DetectError::Internal(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| DetectError::Internal(e.to_string()))?;
     out.write_plain("manifest.json", &(text + "\n"))?;
     Ok(SimulateSummary {
         manifest,

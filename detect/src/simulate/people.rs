@@ -87,7 +87,11 @@ pub(crate) fn plan_day(w: &World, r: &mut Rng, day_us: i64, scale: f64) -> Vec<A
         }
         let sessions = 1 + r.poisson(if person.admin { 0.8 } else { 1.6 } * people_scale);
         for _ in 0..sessions {
-            let h = if r.chance(0.05) { r.uniform(20.0, 23.0) } else { (11.5 + 2.6 * r.normal()).clamp(7.5, 19.0) };
+            let h = if r.chance(0.05) {
+                r.uniform(20.0, 23.0)
+            } else {
+                (11.5 + 2.6 * r.normal()).clamp(7.5, 19.0)
+            };
             session(w, r, p, local(h), &mut out);
         }
     }
@@ -125,28 +129,65 @@ fn deploy(w: &World, r: &mut Rng, a: usize, t0: i64, out: &mut Vec<ApiCall>) {
     if fns.is_empty() {
         return;
     }
-    let cli = |r: &mut Rng, svc: &str, name: &str| catalog::cli_ua(os, &catalog::cli_command(svc, name), r);
+    let cli = |r: &mut Rng, svc: &str, name: &str| {
+        catalog::cli_ua(os, &catalog::cli_command(svc, name), r)
+    };
     let call = |r: &mut Rng, t: i64, svc: &'static str, name: &str, params: Value, ro: bool| {
         let ua = cli(r, svc, name);
-        ApiCall::new(t, &ci, &acct.id, &acct.region, &runner_ip, &ua, svc, name, params, ro, r.uuid())
+        ApiCall::new(
+            t,
+            &ci,
+            &acct.id,
+            &acct.region,
+            &runner_ip,
+            &ua,
+            svc,
+            name,
+            params,
+            ro,
+            r.uuid(),
+        )
     };
     let artifacts = &w.buckets[a][5];
     let n = 1 + r.below(4.min(fns.len()));
     for fi in r.sample(fns.len(), n).into_iter().map(|i| fns[i]) {
         let f = &w.functions[fi];
         let key = format!("builds/{}/{run}.zip", f.name);
-        let mut put = call(r, t, "s3", "PutObject", json!({"bucketName": artifacts, "key": key, "Host": format!("{artifacts}.s3.{}.amazonaws.com", acct.region)}), false);
+        let mut put = call(
+            r,
+            t,
+            "s3",
+            "PutObject",
+            json!({"bucketName": artifacts, "key": key, "Host": format!("{artifacts}.s3.{}.amazonaws.com", acct.region)}),
+            false,
+        );
         put.data = true;
-        put.resources = Some(json!([{"type": "AWS::S3::Object", "ARN": format!("arn:aws:s3:::{artifacts}/{key}")}, {"accountId": acct.id, "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{artifacts}")}]));
+        put.resources = Some(
+            json!([{"type": "AWS::S3::Object", "ARN": format!("arn:aws:s3:::{artifacts}/{key}")}, {"accountId": acct.id, "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{artifacts}")}]),
+        );
         out.push(put);
         t += r.range(2, 9) as i64 * SEC;
-        out.push(call(r, t, "lambda", "GetFunction20150331v2", json!({"functionName": f.name}), true));
+        out.push(call(
+            r,
+            t,
+            "lambda",
+            "GetFunction20150331v2",
+            json!({"functionName": f.name}),
+            true,
+        ));
         t += r.range(1, 4) as i64 * SEC;
         out.push(call(r, t, "lambda", "UpdateFunctionCode20150331v2", json!({"functionName": f.name, "s3Bucket": artifacts, "s3Key": key, "publish": false, "dryRun": false}), false)
             .respond(json!({"functionName": f.name, "functionArn": f.arn(w), "runtime": f.runtime.id(), "role": f.role.role_arn(), "codeSize": r.range(200_000, 9_000_000), "lastUpdateStatus": "InProgress"})));
         for _ in 0..1 + r.below(3) {
             t += r.range(2, 6) as i64 * SEC;
-            out.push(call(r, t, "lambda", "GetFunctionConfiguration20150331v2", json!({"functionName": f.name}), true));
+            out.push(call(
+                r,
+                t,
+                "lambda",
+                "GetFunctionConfiguration20150331v2",
+                json!({"functionName": f.name}),
+                true,
+            ));
         }
         if r.chance(0.2) {
             t += r.range(1, 5) as i64 * SEC;
@@ -154,20 +195,52 @@ fn deploy(w: &World, r: &mut Rng, a: usize, t0: i64, out: &mut Vec<ApiCall>) {
             if r.chance(0.3) {
                 params["layers"] = json!([r.pick(&w.layers)]);
             }
-            out.push(call(r, t, "lambda", "UpdateFunctionConfiguration20150331v2", params, false));
+            out.push(call(
+                r,
+                t,
+                "lambda",
+                "UpdateFunctionConfiguration20150331v2",
+                params,
+                false,
+            ));
         }
         t += r.range(2, 8) as i64 * SEC;
         let version = r.range(10, 400);
-        out.push(call(r, t, "lambda", "PublishVersion20150331", json!({"functionName": f.name}), false)
-            .respond(json!({"functionName": f.name, "version": version.to_string()})));
+        out.push(
+            call(
+                r,
+                t,
+                "lambda",
+                "PublishVersion20150331",
+                json!({"functionName": f.name}),
+                false,
+            )
+            .respond(json!({"functionName": f.name, "version": version.to_string()})),
+        );
         t += r.range(1, 3) as i64 * SEC;
-        out.push(call(r, t, "lambda", "UpdateAlias20150331", json!({"functionName": f.name, "name": "live", "functionVersion": version.to_string()}), false));
+        out.push(call(
+            r,
+            t,
+            "lambda",
+            "UpdateAlias20150331",
+            json!({"functionName": f.name, "name": "live", "functionVersion": version.to_string()}),
+            false,
+        ));
         // A smoke test invoke, logged as a Lambda data event.
         if r.chance(0.5) {
             t += r.range(2, 10) as i64 * SEC;
-            let mut inv = call(r, t, "lambda", "Invoke", json!({"functionName": f.arn(w), "invocationType": "RequestResponse"}), false);
+            let mut inv = call(
+                r,
+                t,
+                "lambda",
+                "Invoke",
+                json!({"functionName": f.arn(w), "invocationType": "RequestResponse"}),
+                false,
+            );
             inv.data = true;
-            inv.resources = Some(json!([{"accountId": acct.id, "type": "AWS::Lambda::Function", "ARN": f.arn(w)}]));
+            inv.resources = Some(
+                json!([{"accountId": acct.id, "type": "AWS::Lambda::Function", "ARN": f.arn(w)}]),
+            );
             out.push(inv);
         }
         // AWS Config records the change a few minutes later.
@@ -177,19 +250,44 @@ fn deploy(w: &World, r: &mut Rng, a: usize, t0: i64, out: &mut Vec<ApiCall>) {
     if r.chance(0.04) {
         // A new function: the deploy role passes the function's role.
         let f = &w.functions[*r.pick(&fns)];
-        let name = format!("{}-{}", f.name, r.pick(&["canary", "v2", "worker", "backfill"]));
+        let name = format!(
+            "{}-{}",
+            f.name,
+            r.pick(&["canary", "v2", "worker", "backfill"])
+        );
         t += r.range(5, 30) as i64 * SEC;
         out.push(call(r, t, "lambda", "CreateFunction20150331", json!({"functionName": name, "runtime": f.runtime.id(), "role": f.role.role_arn(), "handler": "index.handler", "code": {"s3Bucket": artifacts, "s3Key": format!("builds/{name}/{run}.zip")}, "timeout": f.timeout_s, "memorySize": f.memory_mb, "publish": true}), false));
-        out.push(call(r, t + 3 * SEC, "logs", "CreateLogGroup", json!({"logGroupName": format!("/aws/lambda/{name}")}), false));
+        out.push(call(
+            r,
+            t + 3 * SEC,
+            "logs",
+            "CreateLogGroup",
+            json!({"logGroupName": format!("/aws/lambda/{name}")}),
+            false,
+        ));
         let days = *r.pick(&[14, 30, 90]);
-        out.push(call(r, t + 4 * SEC, "logs", "PutRetentionPolicy", json!({"logGroupName": format!("/aws/lambda/{name}"), "retentionInDays": days}), false));
+        out.push(call(
+            r,
+            t + 4 * SEC,
+            "logs",
+            "PutRetentionPolicy",
+            json!({"logGroupName": format!("/aws/lambda/{name}"), "retentionInDays": days}),
+            false,
+        ));
         let (sid, api) = (r.hex(8), r.lower(10));
         out.push(call(r, t + 6 * SEC, "lambda", "AddPermission20150331v2", json!({"functionName": name, "statementId": format!("apigw-{sid}"), "action": "lambda:InvokeFunction", "principal": "apigateway.amazonaws.com", "sourceArn": format!("arn:aws:execute-api:{}:{}:{api}/*/*/*", acct.region, acct.id)}), false));
     }
 }
 
 /// AWS Config describing a changed function.
-fn config_describe(w: &World, r: &mut Rng, a: usize, t: i64, function: &str, out: &mut Vec<ApiCall>) {
+fn config_describe(
+    w: &World,
+    r: &mut Rng,
+    a: usize,
+    t: i64,
+    function: &str,
+    out: &mut Vec<ApiCall>,
+) {
     let acct = &w.accounts[a];
     let who = Arc::new(Identity::Role {
         account: acct.id.clone(),
@@ -202,10 +300,32 @@ fn config_describe(w: &World, r: &mut Rng, a: usize, t: i64, function: &str, out
         mfa: false,
         console: false,
     });
-    for (i, name) in ["GetFunction20150331v2", "GetPolicy20150331v2", "ListTags20170331"].iter().enumerate() {
-        let mut c = ApiCall::new(t + i as i64 * SEC, &who, &acct.id, &acct.region, "config.amazonaws.com", "config.amazonaws.com", "lambda", name, json!({"functionName": function}), true, r.uuid());
+    for (i, name) in [
+        "GetFunction20150331v2",
+        "GetPolicy20150331v2",
+        "ListTags20170331",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut c = ApiCall::new(
+            t + i as i64 * SEC,
+            &who,
+            &acct.id,
+            &acct.region,
+            "config.amazonaws.com",
+            "config.amazonaws.com",
+            "lambda",
+            name,
+            json!({"functionName": function}),
+            true,
+            r.uuid(),
+        );
         if *name == "GetPolicy20150331v2" && r.chance(0.6) {
-            c = c.fail("ResourceNotFoundException", "The resource you requested does not exist.".into());
+            c = c.fail(
+                "ResourceNotFoundException",
+                "The resource you requested does not exist.".into(),
+            );
         }
         out.push(c);
     }
@@ -219,18 +339,53 @@ fn audit(w: &World, r: &mut Rng, a: usize, t0: i64, out: &mut Vec<ApiCall>) {
     let mut t = t0;
     let mut mk = |r: &mut Rng, region: &str, svc: &'static str, name: &str, params: Value| {
         t += r.range(150, 900) as i64 * 1000;
-        ApiCall::new(t, &who, &acct.id, region, &w.auditor_ip, ua, svc, name, params, true, r.uuid())
+        ApiCall::new(
+            t,
+            &who,
+            &acct.id,
+            region,
+            &w.auditor_ip,
+            ua,
+            svc,
+            name,
+            params,
+            true,
+            r.uuid(),
+        )
     };
     let home = acct.region.as_str();
-    for name in ["GetAccountSummary", "ListUsers", "ListRoles", "ListPolicies", "GetAccountPasswordPolicy", "GenerateCredentialReport", "GetCredentialReport", "ListVirtualMFADevices"] {
+    for name in [
+        "GetAccountSummary",
+        "ListUsers",
+        "ListRoles",
+        "ListPolicies",
+        "GetAccountPasswordPolicy",
+        "GenerateCredentialReport",
+        "GetCredentialReport",
+        "ListVirtualMFADevices",
+    ] {
         out.push(mk(r, "us-east-1", "iam", name, Value::Null));
     }
     out.push(mk(r, home, "s3", "ListBuckets", Value::Null));
     for b in &w.buckets[a] {
-        for name in ["GetBucketAcl", "GetBucketPolicy", "GetBucketEncryption", "GetBucketPublicAccessBlock"] {
-            let c = mk(r, home, "s3", name, json!({"bucketName": b, "Host": format!("{b}.s3.{home}.amazonaws.com")}));
+        for name in [
+            "GetBucketAcl",
+            "GetBucketPolicy",
+            "GetBucketEncryption",
+            "GetBucketPublicAccessBlock",
+        ] {
+            let c = mk(
+                r,
+                home,
+                "s3",
+                name,
+                json!({"bucketName": b, "Host": format!("{b}.s3.{home}.amazonaws.com")}),
+            );
             out.push(if name == "GetBucketPolicy" && !b.contains("assets") {
-                c.fail("NoSuchBucketPolicy", "The bucket policy does not exist".into())
+                c.fail(
+                    "NoSuchBucketPolicy",
+                    "The bucket policy does not exist".into(),
+                )
             } else {
                 c
             });
@@ -240,37 +395,86 @@ fn audit(w: &World, r: &mut Rng, a: usize, t0: i64, out: &mut Vec<ApiCall>) {
         out.push(mk(r, home, "cloudtrail", name, Value::Null));
     }
     out.push(mk(r, home, "guardduty", "ListDetectors", Value::Null));
-    out.push(mk(r, home, "config", "DescribeConfigurationRecorders", Value::Null));
+    out.push(mk(
+        r,
+        home,
+        "config",
+        "DescribeConfigurationRecorders",
+        Value::Null,
+    ));
     out.push(mk(r, home, "securityhub", "DescribeHub", Value::Null));
-    out.push(mk(r, home, "secretsmanager", "ListSecrets", json!({"maxResults": 100})));
+    out.push(mk(
+        r,
+        home,
+        "secretsmanager",
+        "ListSecrets",
+        json!({"maxResults": 100}),
+    ));
     out.push(mk(r, home, "kms", "ListKeys", Value::Null));
     out.push(mk(r, home, "lambda", "ListFunctions20150331", Value::Null));
     for (_, f) in w.functions_of(a) {
-        out.push(mk(r, home, "lambda", "GetPolicy20150331v2", json!({"functionName": f.name})));
-        let c = mk(r, home, "lambda", "GetFunctionUrlConfig20211031", json!({"functionName": f.name}));
+        out.push(mk(
+            r,
+            home,
+            "lambda",
+            "GetPolicy20150331v2",
+            json!({"functionName": f.name}),
+        ));
+        let c = mk(
+            r,
+            home,
+            "lambda",
+            "GetFunctionUrlConfig20211031",
+            json!({"functionName": f.name}),
+        );
         out.push(if f.via != super::world::Via::Url {
-            c.fail("ResourceNotFoundException", "The resource you requested does not exist.".into())
+            c.fail(
+                "ResourceNotFoundException",
+                "The resource you requested does not exist.".into(),
+            )
         } else {
             c
         });
     }
     for region in catalog::ALL_REGIONS {
-        for name in ["DescribeInstances", "DescribeSecurityGroups", "DescribeVpcs"] {
+        for name in [
+            "DescribeInstances",
+            "DescribeSecurityGroups",
+            "DescribeVpcs",
+        ] {
             out.push(mk(r, region, "ec2", name, Value::Null));
         }
-        out.push(mk(r, region, "lambda", "ListFunctions20150331", Value::Null));
+        out.push(mk(
+            r,
+            region,
+            "lambda",
+            "ListFunctions20150331",
+            Value::Null,
+        ));
     }
 }
 
 /// One console or CLI session of a person.
 fn session(w: &World, r: &mut Rng, p: usize, t0: i64, out: &mut Vec<ApiCall>) {
     let person = &w.people[p];
-    let a = if r.chance(if person.admin { 0.6 } else { 0.3 }) { 0 } else { 1 };
+    let a = if r.chance(if person.admin { 0.6 } else { 0.3 }) {
+        0
+    } else {
+        1
+    };
     let acct = &w.accounts[a];
     let console = r.chance(0.55);
-    let ip = if person.office && r.chance(0.8) { r.pick(&w.office_ips).clone() } else { person.home_ip.clone() };
+    let ip = if person.office && r.chance(0.8) {
+        r.pick(&w.office_ips).clone()
+    } else {
+        person.home_ip.clone()
+    };
     let base = &person.roles[a];
-    let mut who = base.with_session(&person.email, KeyRef::Fixed(r.key("ASIA")), t0 - r.range(0, 2 * HOUR as u64) as i64);
+    let mut who = base.with_session(
+        &person.email,
+        KeyRef::Fixed(r.key("ASIA")),
+        t0 - r.range(0, 2 * HOUR as u64) as i64,
+    );
     if let Identity::Role { console: c, .. } = &mut who {
         *c = console;
     }
@@ -290,14 +494,42 @@ fn session(w: &World, r: &mut Rng, p: usize, t0: i64, out: &mut Vec<ApiCall>) {
         let f = fns.get(r.below(fns.len().max(1)));
         let params = match (svc, f) {
             ("lambda", Some(f)) if !name.starts_with("List") => json!({"functionName": f.name}),
-            ("logs", Some(f)) if name != "DescribeLogGroups" => json!({"logGroupName": format!("/aws/lambda/{}", f.name)}),
+            ("logs", Some(f)) if name != "DescribeLogGroups" => {
+                json!({"logGroupName": format!("/aws/lambda/{}", f.name)})
+            }
             ("ssm", _) => json!({"name": r.pick(&w.params[a]), "withDecryption": false}),
-            ("secretsmanager", _) if name == "DescribeSecret" => json!({"secretId": r.pick(&w.secrets[a])}),
+            ("secretsmanager", _) if name == "DescribeSecret" => {
+                json!({"secretId": r.pick(&w.secrets[a])})
+            }
             _ => Value::Null,
         };
-        let ua = if console { if r.chance(0.5) { "AWS Internal".to_string() } else { browser.clone() } } else { catalog::cli_ua(person.os, &catalog::cli_command(svc, name), r) };
-        let region = if svc == "iam" { "us-east-1" } else { acct.region.as_str() };
-        let mut c = ApiCall::new(t, &who, &acct.id, region, &ip, &ua, svc, name, params, true, r.uuid());
+        let ua = if console {
+            if r.chance(0.5) {
+                "AWS Internal".to_string()
+            } else {
+                browser.clone()
+            }
+        } else {
+            catalog::cli_ua(person.os, &catalog::cli_command(svc, name), r)
+        };
+        let region = if svc == "iam" {
+            "us-east-1"
+        } else {
+            acct.region.as_str()
+        };
+        let mut c = ApiCall::new(
+            t,
+            &who,
+            &acct.id,
+            region,
+            &ip,
+            &ua,
+            svc,
+            name,
+            params,
+            true,
+            r.uuid(),
+        );
         // Normal denials: developers poking at what their permission set lacks.
         if !person.admin && (a == 0 && r.chance(0.05) || r.chance(0.01)) {
             c = c.access_denied();
@@ -308,7 +540,11 @@ fn session(w: &World, r: &mut Rng, p: usize, t0: i64, out: &mut Vec<ApiCall>) {
     if a == 1 && !fns.is_empty() && r.chance(0.25) {
         let f = fns[r.below(fns.len())];
         t += r.range(10, 120) as i64 * SEC;
-        let ua = if console { "AWS Internal".to_string() } else { catalog::cli_ua(person.os, "lambda.update-function-configuration", r) };
+        let ua = if console {
+            "AWS Internal".to_string()
+        } else {
+            catalog::cli_ua(person.os, "lambda.update-function-configuration", r)
+        };
         out.push(ApiCall::new(t, &who, &acct.id, &acct.region, &ip, &ua, "lambda", "UpdateFunctionConfiguration20150331v2",
             json!({"functionName": f.name, "timeout": f.timeout_s, "environment": {"variables": {"LOG_LEVEL": "HIDDEN_DUE_TO_SECURITY_REASONS"}}}), false, r.uuid()));
     }
@@ -320,17 +556,61 @@ fn users(w: &World, r: &mut Rng, day_us: i64, out: &mut Vec<ApiCall>) {
     if let Some(u) = w.users.first() {
         let t = day_us + 6 * HOUR + r.range(0, 10 * MIN as u64) as i64;
         let ua = catalog::boto3_ua("linux#5.10.215-203.850.amzn2.x86_64");
-        for (i, name) in ["StartQueryExecution", "GetQueryExecution", "GetQueryExecution", "GetQueryResults"].iter().enumerate() {
-            out.push(ApiCall::new(t + i as i64 * 5 * SEC, u, &acct.id, &acct.region, &w.user_ips[0], &ua, "athena", name, json!({"workGroup": "primary"}), *name != "StartQueryExecution", r.uuid()));
+        for (i, name) in [
+            "StartQueryExecution",
+            "GetQueryExecution",
+            "GetQueryExecution",
+            "GetQueryResults",
+        ]
+        .iter()
+        .enumerate()
+        {
+            out.push(ApiCall::new(
+                t + i as i64 * 5 * SEC,
+                u,
+                &acct.id,
+                &acct.region,
+                &w.user_ips[0],
+                &ua,
+                "athena",
+                name,
+                json!({"workGroup": "primary"}),
+                *name != "StartQueryExecution",
+                r.uuid(),
+            ));
         }
     }
     if let Some(u) = w.users.get(1) {
         let ua = catalog::cli_ua("os/linux#5.15.0-107-generic", "s3.sync", r);
         for h in (0..24).step_by(4) {
             let t = day_us + h * HOUR + r.range(0, 5 * MIN as u64) as i64;
-            out.push(ApiCall::new(t, u, &acct.id, &acct.dr_region, &w.user_ips[1], &ua, "s3", "ListBuckets", Value::Null, true, r.uuid()));
+            out.push(ApiCall::new(
+                t,
+                u,
+                &acct.id,
+                &acct.dr_region,
+                &w.user_ips[1],
+                &ua,
+                "s3",
+                "ListBuckets",
+                Value::Null,
+                true,
+                r.uuid(),
+            ));
             let b = &w.buckets[0][4];
-            out.push(ApiCall::new(t + SEC, u, &acct.id, &acct.dr_region, &w.user_ips[1], &ua, "s3", "GetBucketLocation", json!({"bucketName": b, "location": ""}), true, r.uuid()));
+            out.push(ApiCall::new(
+                t + SEC,
+                u,
+                &acct.id,
+                &acct.dr_region,
+                &w.user_ips[1],
+                &ua,
+                "s3",
+                "GetBucketLocation",
+                json!({"bucketName": b, "location": ""}),
+                true,
+                r.uuid(),
+            ));
         }
     }
     let _ = DAY;

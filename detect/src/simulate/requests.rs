@@ -42,7 +42,13 @@ pub(crate) fn clients(r: &mut Rng, w: &World, n: usize) -> Vec<Client> {
                 r.pick(catalog::FIRST),
                 r.pick(catalog::LAST),
                 r.range(1, 999),
-                r.pick(&["gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me"])
+                r.pick(&[
+                    "gmail.com",
+                    "outlook.com",
+                    "yahoo.com",
+                    "icloud.com",
+                    "proton.me"
+                ])
             );
             let _ = w;
             Client {
@@ -75,7 +81,14 @@ fn sku(r: &mut Rng) -> String {
 }
 
 /// Fills `inv` with a normal request to `route` of `f` from `c`.
-pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Client, inv: &mut Invocation) {
+pub(crate) fn fill(
+    r: &mut Rng,
+    w: &World,
+    f: &Function,
+    route: Route,
+    c: &Client,
+    inv: &mut Invocation,
+) {
     inv.ip = c.ip.clone();
     inv.ua = c.ua.clone();
     let mut authed = true;
@@ -87,9 +100,16 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
         Route::OrdersList => {
             inv.route = "/orders".into();
             inv.path = "/orders".into();
-            inv.query = vec![("limit".into(), r.pick(&["10", "20", "50"]).to_string()), ("page".into(), r.range(1, 6).to_string())];
+            inv.query = vec![
+                ("limit".into(), r.pick(&["10", "20", "50"]).to_string()),
+                ("page".into(), r.range(1, 6).to_string()),
+            ];
             if r.chance(0.4) {
-                inv.query.push(("status".into(), r.pick(&["open", "shipped", "delivered", "cancelled"]).to_string()));
+                inv.query.push((
+                    "status".into(),
+                    r.pick(&["open", "shipped", "delivered", "cancelled"])
+                        .to_string(),
+                ));
             }
             errors = vec![(401, 0.01)];
         }
@@ -102,10 +122,18 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
             inv.method = "POST".into();
             inv.route = "/orders".into();
             inv.path = "/orders".into();
-            let items: Vec<_> = (0..r.range(1, 5)).map(|_| json!({"sku": sku(r), "qty": r.range(1, 4)})).collect();
+            let items: Vec<_> = (0..r.range(1, 5))
+                .map(|_| json!({"sku": sku(r), "qty": r.range(1, 4)}))
+                .collect();
             let mut body = json!({"items": items, "currency": r.pick(&["EUR", "USD", "GBP"]), "shippingMethod": r.pick(&["standard", "express"])});
             if r.chance(0.2) {
-                body["note"] = json!(r.pick(&["please leave at the door", "gift wrap, it's for my mum", "ring twice", "call before delivery: 555-0134", "no plastic bags pls :)"]));
+                body["note"] = json!(r.pick(&[
+                    "please leave at the door",
+                    "gift wrap, it's for my mum",
+                    "ring twice",
+                    "call before delivery: 555-0134",
+                    "no plastic bags pls :)"
+                ]));
             }
             inv.body = Some(body.to_string());
             inv.headers.push(json_ct);
@@ -120,7 +148,11 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
                 inv.query.push(("page".into(), r.range(1, 4).to_string()));
             }
             if r.chance(0.3) {
-                inv.query.push(("sort".into(), r.pick(&["price_asc", "price_desc", "relevance", "newest"]).to_string()));
+                inv.query.push((
+                    "sort".into(),
+                    r.pick(&["price_asc", "price_desc", "relevance", "newest"])
+                        .to_string(),
+                ));
             }
             authed = r.chance(0.3);
             errors = vec![(400, 0.005)];
@@ -135,7 +167,10 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
             inv.method = "POST".into();
             inv.route = "/auth/login".into();
             inv.path = "/auth/login".into();
-            inv.body = Some(json!({"username": c.email, "password": r.alnum(12), "remember": r.chance(0.5)}).to_string());
+            inv.body = Some(
+                json!({"username": c.email, "password": r.alnum(12), "remember": r.chance(0.5)})
+                    .to_string(),
+            );
             inv.headers.push(json_ct);
             authed = false;
             errors = vec![(401, 0.06), (429, 0.002)];
@@ -164,12 +199,33 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
             inv.method = "POST".into();
             inv.route = "/".into();
             inv.path = "/".into();
-            let kind = *r.pick(&["payment_intent.succeeded", "charge.refunded", "invoice.paid", "customer.updated", "payment_intent.payment_failed"]);
+            let kind = *r.pick(&[
+                "payment_intent.succeeded",
+                "charge.refunded",
+                "invoice.paid",
+                "customer.updated",
+                "payment_intent.payment_failed",
+            ]);
             inv.body = Some(json!({"id": format!("evt_{}", r.alnum(24)), "object": "event", "type": kind, "api_version": "2023-10-16", "created": 1_717_000_000 + r.range(0, 9_000_000), "data": {"object": {"id": format!("pi_{}", r.alnum(24)), "amount": r.range(500, 25_000), "currency": "usd"}}, "livemode": true}).to_string());
             inv.headers.push(json_ct);
-            inv.headers.push(("stripe-signature".into(), format!("t={},v1={}", 1_717_000_000 + r.range(0, 9_000_000), r.hex(64))));
+            inv.headers.push((
+                "stripe-signature".into(),
+                format!(
+                    "t={},v1={}",
+                    1_717_000_000 + r.range(0, 9_000_000),
+                    r.hex(64)
+                ),
+            ));
             inv.ua = "Stripe/1.0 (+https://stripe.com/docs/webhooks)".into();
-            inv.ip = ["3.18.12.63", "3.130.192.231", "13.235.14.237", "18.211.135.69", "35.154.171.200", "54.187.174.169"][r.below(6)].into();
+            inv.ip = [
+                "3.18.12.63",
+                "3.130.192.231",
+                "13.235.14.237",
+                "18.211.135.69",
+                "35.154.171.200",
+                "54.187.174.169",
+            ][r.below(6)]
+            .into();
             authed = false;
             errors = vec![(400, 0.004)];
         }
@@ -195,7 +251,13 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
         Route::Report => {
             inv.route = "/admin/reports".into();
             inv.path = "/admin/reports".into();
-            inv.query = vec![("from".into(), format!("2024-0{}-{:02}", r.range(1, 6), r.range(1, 28))), ("format".into(), r.pick(&["csv", "json"]).to_string())];
+            inv.query = vec![
+                (
+                    "from".into(),
+                    format!("2024-0{}-{:02}", r.range(1, 6), r.range(1, 28)),
+                ),
+                ("format".into(), r.pick(&["csv", "json"]).to_string()),
+            ];
             inv.ip = r.pick(&w.office_ips).clone();
             errors = vec![(403, 0.02)];
         }
@@ -204,7 +266,10 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
             let p = match r.below(6) {
                 0 => format!("/api/v1/items/{}", sku(r)),
                 1 => "/api/v1/cart".to_string(),
-                2 => format!("/api/v1/categories/{}", r.pick(&["shoes", "home", "kids", "outdoor", "tech"])),
+                2 => format!(
+                    "/api/v1/categories/{}",
+                    r.pick(&["shoes", "home", "kids", "outdoor", "tech"])
+                ),
                 3 => format!("/api/v1/stores/{}", r.range(1, 400)),
                 4 => "/api/v1/promotions".to_string(),
                 _ => format!("/api/v2/items/{}/reviews", sku(r)),
@@ -222,7 +287,8 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
             let bytes: Vec<u8> = (0..n).map(|i| (i as u8).wrapping_mul(31) ^ 0xd8).collect();
             inv.body = Some(base64::engine::general_purpose::STANDARD.encode(bytes));
             inv.b64 = true;
-            inv.headers.push(("content-type".into(), "image/jpeg".into()));
+            inv.headers
+                .push(("content-type".into(), "image/jpeg".into()));
             ok = 201;
             errors = vec![(413, 0.01), (415, 0.005)];
         }
@@ -239,7 +305,11 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
             authed = false;
         }
         Route::ObjectCreated => {
-            inv.records = vec![format!("uploads/{}/{}.jpg", r.uuid(), r.pick(&["avatar", "photo", "IMG_2024", "scan"]))];
+            inv.records = vec![format!(
+                "uploads/{}/{}.jpg",
+                r.uuid(),
+                r.pick(&["avatar", "photo", "IMG_2024", "scan"])
+            )];
             inv.resp_len = r.range(80_000, 4_000_000) as u32;
             inv.ip = catalog::aws_ip(&f.region, r);
             authed = false;
@@ -252,7 +322,16 @@ pub(crate) fn fill(r: &mut Rng, w: &World, f: &Function, route: Route, c: &Clien
         inv.headers.push(("authorization".into(), token));
     }
     if f.via.http() && c.ua.starts_with("Mozilla") {
-        inv.headers.push(("accept-language".into(), r.pick(&["en-US,en;q=0.9", "de-DE,de;q=0.9,en;q=0.8", "fr-FR,fr;q=0.9", "en-GB,en;q=0.8"]).to_string()));
+        inv.headers.push((
+            "accept-language".into(),
+            r.pick(&[
+                "en-US,en;q=0.9",
+                "de-DE,de;q=0.9,en;q=0.8",
+                "fr-FR,fr;q=0.9",
+                "en-GB,en;q=0.8",
+            ])
+            .to_string(),
+        ));
     }
     inv.status = ok;
     for (code, p) in errors {
@@ -290,9 +369,16 @@ pub(crate) fn outcome(r: &mut Rng, f: &Function, inv: &mut Invocation) {
         inv.status = if matches!(f.via, Via::Http) { 503 } else { 504 };
     }
     if inv.status >= 400 && inv.status < 500 && r.chance(0.5) {
-        inv.logs.push(("WARN", format!("request rejected with {}", inv.status)));
+        inv.logs
+            .push(("WARN", format!("request rejected with {}", inv.status)));
     } else if r.chance(0.15) {
-        let m = *r.pick(&["cache hit ratio 0.93", "fetched 12 rows", "feature flag new-checkout=off", "retrying dependency call (attempt 2)", "processed batch"]);
+        let m = *r.pick(&[
+            "cache hit ratio 0.93",
+            "fetched 12 rows",
+            "feature flag new-checkout=off",
+            "retrying dependency call (attempt 2)",
+            "processed batch",
+        ]);
         inv.logs.push(("INFO", m.to_string()));
     }
     if inv.resp_len == 0 {

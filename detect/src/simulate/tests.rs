@@ -104,7 +104,11 @@ fn column(lake: &Path, sql: &str) -> HashSet<String> {
 fn same_seed_gives_byte_identical_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    let pick = ["injection_spray", "passrole_escalation", "stolen_function_credentials"];
+    let pick = [
+        "injection_spray",
+        "passrole_escalation",
+        "stolen_function_credentials",
+    ];
     run(&small(&a, &pick, 11)).expect("first run");
     run(&small(&b, &pick, 11)).expect("second run");
     let (fa, fb) = (files(&a), files(&b));
@@ -234,7 +238,10 @@ fn nights_are_quieter_than_evenings() {
     while hour < DEFAULT_START_US + 3 * DAY {
         let (_, invs) = b.hour(hour);
         for inv in &invs {
-            if !matches!(w.functions[inv.function].via, Via::Every(_) | Via::Daily { .. }) {
+            if !matches!(
+                w.functions[inv.function].via,
+                Via::Every(_) | Via::Daily { .. }
+            ) {
                 by_local_hour[w.local(inv.time_us).0 as usize] += 1;
             }
         }
@@ -268,7 +275,10 @@ fn scenarios_vary_with_the_seed() {
 fn bad_requests_are_user_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let e = run(&small(dir.path(), &["no_such_attack"], 1)).unwrap_err();
-    assert!(e.is_user_error() && e.to_string().contains("no_such_attack"), "{e}");
+    assert!(
+        e.is_user_error() && e.to_string().contains("no_such_attack"),
+        "{e}"
+    );
     std::fs::write(dir.path().join("x"), "x").expect("write");
     let e = run(&small(dir.path(), &["all"], 1)).unwrap_err();
     assert!(e.to_string().contains("not empty"), "{e}");

@@ -270,26 +270,161 @@ struct Archetype {
 }
 
 const ARCHETYPES: &[Archetype] = &[
-    Archetype { base: "orders-api", via: Via::Rest, rhythm: Rhythm::Consumer, peak: 90.0, routes: &[Route::OrdersList, Route::OrderGet, Route::OrderCreate], dur_ms: 85.0, mem: 512 },
-    Archetype { base: "search", via: Via::Http, rhythm: Rhythm::Consumer, peak: 160.0, routes: &[Route::Search, Route::ProductGet], dur_ms: 60.0, mem: 1024 },
-    Archetype { base: "auth", via: Via::Http, rhythm: Rhythm::Consumer, peak: 70.0, routes: &[Route::Login, Route::TokenRefresh, Route::Profile], dur_ms: 140.0, mem: 256 },
-    Archetype { base: "catalog", via: Via::Rest, rhythm: Rhythm::Consumer, peak: 110.0, routes: &[Route::Proxy], dur_ms: 35.0, mem: 256 },
-    Archetype { base: "graphql", via: Via::Http, rhythm: Rhythm::Consumer, peak: 60.0, routes: &[Route::GraphQl], dur_ms: 120.0, mem: 1024 },
-    Archetype { base: "payments-webhook", via: Via::Url, rhythm: Rhythm::Consumer, peak: 12.0, routes: &[Route::Webhook], dur_ms: 180.0, mem: 256 },
-    Archetype { base: "admin-portal", via: Via::Alb, rhythm: Rhythm::Business, peak: 25.0, routes: &[Route::Report, Route::OrdersList], dur_ms: 300.0, mem: 512 },
-    Archetype { base: "status", via: Via::Http, rhythm: Rhythm::Flat, peak: 60.0, routes: &[Route::Health], dur_ms: 8.0, mem: 128 },
-    Archetype { base: "notifications", via: Via::Sqs, rhythm: Rhythm::Consumer, peak: 40.0, routes: &[Route::EmailJob], dur_ms: 220.0, mem: 256 },
-    Archetype { base: "fulfilment-worker", via: Via::Sqs, rhythm: Rhythm::Consumer, peak: 30.0, routes: &[Route::OrderEvent], dur_ms: 400.0, mem: 512 },
-    Archetype { base: "image-resize", via: Via::S3, rhythm: Rhythm::Business, peak: 15.0, routes: &[Route::ObjectCreated], dur_ms: 1800.0, mem: 1536 },
-    Archetype { base: "uploads", via: Via::Http, rhythm: Rhythm::Business, peak: 10.0, routes: &[Route::Upload, Route::Profile], dur_ms: 260.0, mem: 512 },
-    Archetype { base: "inventory-sync", via: Via::Every(15), rhythm: Rhythm::Flat, peak: 0.0, routes: &[Route::Scheduled], dur_ms: 9000.0, mem: 512 },
-    Archetype { base: "nightly-report", via: Via::Daily { hour: 1, weekday: None }, rhythm: Rhythm::Flat, peak: 0.0, routes: &[Route::Scheduled], dur_ms: 95000.0, mem: 2048 },
-    Archetype { base: "secrets-rotation", via: Via::Daily { hour: 3, weekday: Some(6) }, rhythm: Rhythm::Flat, peak: 0.0, routes: &[Route::Scheduled], dur_ms: 30000.0, mem: 256 },
+    Archetype {
+        base: "orders-api",
+        via: Via::Rest,
+        rhythm: Rhythm::Consumer,
+        peak: 90.0,
+        routes: &[Route::OrdersList, Route::OrderGet, Route::OrderCreate],
+        dur_ms: 85.0,
+        mem: 512,
+    },
+    Archetype {
+        base: "search",
+        via: Via::Http,
+        rhythm: Rhythm::Consumer,
+        peak: 160.0,
+        routes: &[Route::Search, Route::ProductGet],
+        dur_ms: 60.0,
+        mem: 1024,
+    },
+    Archetype {
+        base: "auth",
+        via: Via::Http,
+        rhythm: Rhythm::Consumer,
+        peak: 70.0,
+        routes: &[Route::Login, Route::TokenRefresh, Route::Profile],
+        dur_ms: 140.0,
+        mem: 256,
+    },
+    Archetype {
+        base: "catalog",
+        via: Via::Rest,
+        rhythm: Rhythm::Consumer,
+        peak: 110.0,
+        routes: &[Route::Proxy],
+        dur_ms: 35.0,
+        mem: 256,
+    },
+    Archetype {
+        base: "graphql",
+        via: Via::Http,
+        rhythm: Rhythm::Consumer,
+        peak: 60.0,
+        routes: &[Route::GraphQl],
+        dur_ms: 120.0,
+        mem: 1024,
+    },
+    Archetype {
+        base: "payments-webhook",
+        via: Via::Url,
+        rhythm: Rhythm::Consumer,
+        peak: 12.0,
+        routes: &[Route::Webhook],
+        dur_ms: 180.0,
+        mem: 256,
+    },
+    Archetype {
+        base: "admin-portal",
+        via: Via::Alb,
+        rhythm: Rhythm::Business,
+        peak: 25.0,
+        routes: &[Route::Report, Route::OrdersList],
+        dur_ms: 300.0,
+        mem: 512,
+    },
+    Archetype {
+        base: "status",
+        via: Via::Http,
+        rhythm: Rhythm::Flat,
+        peak: 60.0,
+        routes: &[Route::Health],
+        dur_ms: 8.0,
+        mem: 128,
+    },
+    Archetype {
+        base: "notifications",
+        via: Via::Sqs,
+        rhythm: Rhythm::Consumer,
+        peak: 40.0,
+        routes: &[Route::EmailJob],
+        dur_ms: 220.0,
+        mem: 256,
+    },
+    Archetype {
+        base: "fulfilment-worker",
+        via: Via::Sqs,
+        rhythm: Rhythm::Consumer,
+        peak: 30.0,
+        routes: &[Route::OrderEvent],
+        dur_ms: 400.0,
+        mem: 512,
+    },
+    Archetype {
+        base: "image-resize",
+        via: Via::S3,
+        rhythm: Rhythm::Business,
+        peak: 15.0,
+        routes: &[Route::ObjectCreated],
+        dur_ms: 1800.0,
+        mem: 1536,
+    },
+    Archetype {
+        base: "uploads",
+        via: Via::Http,
+        rhythm: Rhythm::Business,
+        peak: 10.0,
+        routes: &[Route::Upload, Route::Profile],
+        dur_ms: 260.0,
+        mem: 512,
+    },
+    Archetype {
+        base: "inventory-sync",
+        via: Via::Every(15),
+        rhythm: Rhythm::Flat,
+        peak: 0.0,
+        routes: &[Route::Scheduled],
+        dur_ms: 9000.0,
+        mem: 512,
+    },
+    Archetype {
+        base: "nightly-report",
+        via: Via::Daily {
+            hour: 1,
+            weekday: None,
+        },
+        rhythm: Rhythm::Flat,
+        peak: 0.0,
+        routes: &[Route::Scheduled],
+        dur_ms: 95000.0,
+        mem: 2048,
+    },
+    Archetype {
+        base: "secrets-rotation",
+        via: Via::Daily {
+            hour: 3,
+            weekday: Some(6),
+        },
+        rhythm: Rhythm::Flat,
+        peak: 0.0,
+        routes: &[Route::Scheduled],
+        dur_ms: 30000.0,
+        mem: 256,
+    },
 ];
 
 /// Required archetypes (scenarios need them): orders, search, auth, catalog, the
 /// scheduled jobs; the others are drawn.
-const REQUIRED: &[&str] = &["orders-api", "search", "auth", "catalog", "inventory-sync", "nightly-report", "secrets-rotation", "status"];
+const REQUIRED: &[&str] = &[
+    "orders-api",
+    "search",
+    "auth",
+    "catalog",
+    "inventory-sync",
+    "nightly-report",
+    "secrets-rotation",
+    "status",
+];
 
 impl World {
     /// Draws the world of `seed`, starting at `start_us`.
@@ -339,7 +474,11 @@ impl World {
                     r.pick(catalog::LAST)
                 );
                 let admin = i < 2;
-                let set = if admin { "AdministratorAccess" } else { "DeveloperAccess" };
+                let set = if admin {
+                    "AdministratorAccess"
+                } else {
+                    "DeveloperAccess"
+                };
                 let roles = accounts
                     .iter()
                     .map(|a| {
@@ -374,7 +513,15 @@ impl World {
         };
         let ci = accounts
             .iter()
-            .map(|a| role(&mut r, &a.id, &format!("{company}-github-deploy"), "/", "GitHubActions"))
+            .map(|a| {
+                role(
+                    &mut r,
+                    &a.id,
+                    &format!("{company}-github-deploy"),
+                    "/",
+                    "GitHubActions",
+                )
+            })
             .collect();
         let auditor = accounts
             .iter()
@@ -401,15 +548,27 @@ impl World {
             .iter()
             .map(|a| {
                 let mut s: Vec<String> = [
-                    "db/orders", "db/catalog", "stripe/api-key", "sendgrid/api-key",
-                    "jwt/signing-key", "partner/inventory-token", "oauth/google-client",
-                    "db/analytics-readonly", "slack/webhook", "datadog/api-key",
+                    "db/orders",
+                    "db/catalog",
+                    "stripe/api-key",
+                    "sendgrid/api-key",
+                    "jwt/signing-key",
+                    "partner/inventory-token",
+                    "oauth/google-client",
+                    "db/analytics-readonly",
+                    "slack/webhook",
+                    "datadog/api-key",
                 ]
                 .iter()
                 .map(|n| format!("{}/{n}", a.name))
                 .collect();
                 s.extend((0..r.range(6, 20)).map(|i| {
-                    format!("{}/{}/{}", a.name, r.pick(catalog::SERVICE_NAMES), ["db", "api-key", "token", "cert"][i as usize % 4])
+                    format!(
+                        "{}/{}/{}",
+                        a.name,
+                        r.pick(catalog::SERVICE_NAMES),
+                        ["db", "api-key", "token", "cert"][i as usize % 4]
+                    )
                 }));
                 s.sort();
                 s.dedup();
@@ -419,11 +578,24 @@ impl World {
         let params = accounts
             .iter()
             .map(|a| {
-                let mut p: Vec<String> = ["config/feature-flags", "config/rate-limits", "orders/db-host", "search/index-name", "auth/issuer"]
-                    .iter()
-                    .map(|n| format!("/{}/{n}", a.name))
-                    .collect();
-                p.extend((0..r.range(8, 25)).map(|_| format!("/{}/{}/{}", a.name, r.pick(catalog::SERVICE_NAMES), r.lower(6))));
+                let mut p: Vec<String> = [
+                    "config/feature-flags",
+                    "config/rate-limits",
+                    "orders/db-host",
+                    "search/index-name",
+                    "auth/issuer",
+                ]
+                .iter()
+                .map(|n| format!("/{}/{n}", a.name))
+                .collect();
+                p.extend((0..r.range(8, 25)).map(|_| {
+                    format!(
+                        "/{}/{}/{}",
+                        a.name,
+                        r.pick(catalog::SERVICE_NAMES),
+                        r.lower(6)
+                    )
+                }));
                 p.sort();
                 p.dedup();
                 p
@@ -432,10 +604,17 @@ impl World {
         let buckets = accounts
             .iter()
             .map(|a| {
-                ["uploads", "assets", "reports", "logs", "backups", "artifacts"]
-                    .iter()
-                    .map(|b| format!("{company}-{}-{b}-{}", a.name, r.lower(5)))
-                    .collect()
+                [
+                    "uploads",
+                    "assets",
+                    "reports",
+                    "logs",
+                    "backups",
+                    "artifacts",
+                ]
+                .iter()
+                .map(|b| format!("{company}-{}-{b}-{}", a.name, r.lower(5)))
+                .collect()
             })
             .collect();
         let admin_roles = accounts
@@ -443,9 +622,20 @@ impl World {
             .map(|a| format!("arn:aws:iam::{}:role/{company}-platform-admin", a.id))
             .collect();
         let layers = vec![
-            format!("arn:aws:lambda:{region}:{}:layer:{}:{}", accounts[0].id, r.pick(catalog::LAYER_NAMES), r.range(3, 40)),
-            format!("arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV2:{}", r.range(60, 70)),
-            format!("arn:aws:lambda:{region}:464622532012:layer:Datadog-Extension:{}", r.range(50, 60)),
+            format!(
+                "arn:aws:lambda:{region}:{}:layer:{}:{}",
+                accounts[0].id,
+                r.pick(catalog::LAYER_NAMES),
+                r.range(3, 40)
+            ),
+            format!(
+                "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV2:{}",
+                r.range(60, 70)
+            ),
+            format!(
+                "arn:aws:lambda:{region}:464622532012:layer:Datadog-Extension:{}",
+                r.range(50, 60)
+            ),
         ];
         let mut w = World {
             company,
@@ -473,7 +663,10 @@ impl World {
 
     /// Functions of account `a`.
     pub fn functions_of(&self, a: usize) -> impl Iterator<Item = (usize, &Function)> {
-        self.functions.iter().enumerate().filter(move |(_, f)| f.account == a)
+        self.functions
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.account == a)
     }
 
     /// Index of the first function whose name contains `part`.
@@ -511,7 +704,16 @@ fn functions(r: &mut Rng, w: &World) -> Vec<Function> {
                 1 => format!("{}-{}-{}", w.company, a.base, acct.name),
                 _ => format!("{}-{}", a.base, acct.name),
             };
-            let runtime = *r.pick(&[Runtime::Node18, Runtime::Node20, Runtime::Py311, Runtime::Py312, Runtime::Py312, Runtime::Node20, Runtime::Java17, Runtime::Provided]);
+            let runtime = *r.pick(&[
+                Runtime::Node18,
+                Runtime::Node20,
+                Runtime::Py311,
+                Runtime::Py312,
+                Runtime::Py312,
+                Runtime::Node20,
+                Runtime::Java17,
+                Runtime::Provided,
+            ]);
             let log = if runtime.python() {
                 LogStyle::PowertoolsPy
             } else if r.chance(0.5) {
@@ -537,7 +739,9 @@ fn functions(r: &mut Rng, w: &World) -> Vec<Function> {
                 console: false,
             });
             let nat = if r.chance(0.35) {
-                (0..1 + r.below(2)).map(|_| catalog::aws_ip(&acct.region, r)).collect()
+                (0..1 + r.below(2))
+                    .map(|_| catalog::aws_ip(&acct.region, r))
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -545,10 +749,22 @@ fn functions(r: &mut Rng, w: &World) -> Vec<Function> {
             let endpoint = match &a.via {
                 Via::Rest | Via::Http => r.lower(10),
                 Via::Url => r.lower(32),
-                Via::Alb => format!("arn:aws:elasticloadbalancing:{}:{}:targetgroup/{}/{}", acct.region, acct.id, a.base, r.hex(16)),
-                Via::Sqs => format!("arn:aws:sqs:{}:{}:{}-{}", acct.region, acct.id, acct.name, a.base),
+                Via::Alb => format!(
+                    "arn:aws:elasticloadbalancing:{}:{}:targetgroup/{}/{}",
+                    acct.region,
+                    acct.id,
+                    a.base,
+                    r.hex(16)
+                ),
+                Via::Sqs => format!(
+                    "arn:aws:sqs:{}:{}:{}-{}",
+                    acct.region, acct.id, acct.name, a.base
+                ),
                 Via::S3 => w.buckets[account][0].clone(),
-                _ => format!("arn:aws:events:{}:{}:rule/{}-schedule", acct.region, acct.id, a.base),
+                _ => format!(
+                    "arn:aws:events:{}:{}:rule/{}-schedule",
+                    acct.region, acct.id, a.base
+                ),
             };
             let traffic = if account == 0 { 1.0 } else { 0.06 };
             out.push(Function {
@@ -585,39 +801,126 @@ fn side_calls(r: &mut Rng, w: &World, account: usize, base: &str) -> Vec<SideCal
     let secret = |r: &mut Rng| r.pick(secrets).clone();
     let param = |r: &mut Rng| r.pick(params).clone();
     let mut out = vec![];
-    let init = |service, name, target: String, p| SideCall { service, name, target, p, at_init: true };
-    let each = |service, name, target: String, p| SideCall { service, name, target, p, at_init: false };
+    let init = |service, name, target: String, p| SideCall {
+        service,
+        name,
+        target,
+        p,
+        at_init: true,
+    };
+    let each = |service, name, target: String, p| SideCall {
+        service,
+        name,
+        target,
+        p,
+        at_init: false,
+    };
     match base {
         "orders-api" | "fulfilment-worker" => {
-            out.push(init("secretsmanager", "GetSecretValue", secrets[0].clone(), 1.0));
+            out.push(init(
+                "secretsmanager",
+                "GetSecretValue",
+                secrets[0].clone(),
+                1.0,
+            ));
             out.push(init("ssm", "GetParameter", param(r), 0.8));
-            out.push(each("s3", "PutObject", format!("{}/orders/", buckets[2]), 0.05));
+            out.push(each(
+                "s3",
+                "PutObject",
+                format!("{}/orders/", buckets[2]),
+                0.05,
+            ));
         }
         "search" | "catalog" | "graphql" => {
             out.push(init("ssm", "GetParameter", param(r), 1.0));
             out.push(init("secretsmanager", "GetSecretValue", secret(r), 0.7));
         }
         "auth" => {
-            out.push(init("secretsmanager", "GetSecretValue", secrets.iter().find(|s| s.contains("jwt")).cloned().unwrap_or_else(|| secret(r)), 1.0));
+            out.push(init(
+                "secretsmanager",
+                "GetSecretValue",
+                secrets
+                    .iter()
+                    .find(|s| s.contains("jwt"))
+                    .cloned()
+                    .unwrap_or_else(|| secret(r)),
+                1.0,
+            ));
             out.push(each("kms", "Sign", "alias/auth-token-signing".into(), 0.02));
         }
         "payments-webhook" => {
-            out.push(init("secretsmanager", "GetSecretValue", secrets.iter().find(|s| s.contains("stripe")).cloned().unwrap_or_else(|| secret(r)), 1.0));
+            out.push(init(
+                "secretsmanager",
+                "GetSecretValue",
+                secrets
+                    .iter()
+                    .find(|s| s.contains("stripe"))
+                    .cloned()
+                    .unwrap_or_else(|| secret(r)),
+                1.0,
+            ));
         }
         "image-resize" | "uploads" => {
-            out.push(each("s3", "GetObject", format!("{}/uploads/", buckets[0]), 0.9));
-            out.push(each("s3", "PutObject", format!("{}/thumbs/", buckets[1]), 0.9));
+            out.push(each(
+                "s3",
+                "GetObject",
+                format!("{}/uploads/", buckets[0]),
+                0.9,
+            ));
+            out.push(each(
+                "s3",
+                "PutObject",
+                format!("{}/thumbs/", buckets[1]),
+                0.9,
+            ));
         }
-        "notifications" => out.push(init("secretsmanager", "GetSecretValue", secrets.iter().find(|s| s.contains("sendgrid")).cloned().unwrap_or_else(|| secret(r)), 1.0)),
+        "notifications" => out.push(init(
+            "secretsmanager",
+            "GetSecretValue",
+            secrets
+                .iter()
+                .find(|s| s.contains("sendgrid"))
+                .cloned()
+                .unwrap_or_else(|| secret(r)),
+            1.0,
+        )),
         "inventory-sync" => {
-            out.push(each("secretsmanager", "GetSecretValue", secrets.iter().find(|s| s.contains("partner")).cloned().unwrap_or_else(|| secret(r)), 1.0));
-            out.push(each("s3", "PutObject", format!("{}/inventory/", buckets[2]), 1.0));
+            out.push(each(
+                "secretsmanager",
+                "GetSecretValue",
+                secrets
+                    .iter()
+                    .find(|s| s.contains("partner"))
+                    .cloned()
+                    .unwrap_or_else(|| secret(r)),
+                1.0,
+            ));
+            out.push(each(
+                "s3",
+                "PutObject",
+                format!("{}/inventory/", buckets[2]),
+                1.0,
+            ));
         }
         "nightly-report" => {
             out.push(each("athena", "StartQueryExecution", "reports".into(), 1.0));
             out.push(each("athena", "GetQueryExecution", "reports".into(), 1.0));
-            out.push(each("s3", "PutObject", format!("{}/daily/", buckets[2]), 1.0));
-            out.push(each("secretsmanager", "GetSecretValue", secrets.iter().find(|s| s.contains("analytics")).cloned().unwrap_or_else(|| secret(r)), 1.0));
+            out.push(each(
+                "s3",
+                "PutObject",
+                format!("{}/daily/", buckets[2]),
+                1.0,
+            ));
+            out.push(each(
+                "secretsmanager",
+                "GetSecretValue",
+                secrets
+                    .iter()
+                    .find(|s| s.contains("analytics"))
+                    .cloned()
+                    .unwrap_or_else(|| secret(r)),
+                1.0,
+            ));
         }
         "secrets-rotation" => {
             out.push(each("secretsmanager", "ListSecrets", String::new(), 1.0));

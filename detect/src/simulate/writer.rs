@@ -57,9 +57,7 @@ impl Output {
             gz.write_all(l.as_bytes()).map_err(fail)?;
             gz.write_all(b"\n").map_err(fail)?;
         }
-        gz.finish()
-            .and_then(|mut w| w.flush())
-            .map_err(fail)?;
+        gz.finish().and_then(|mut w| w.flush()).map_err(fail)?;
         self.files += 1;
         Ok(())
     }

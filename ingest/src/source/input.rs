@@ -36,9 +36,9 @@ impl SourceId {
 const CORPUS_SIDECARS: &[&str] = &["labels.jsonl", "manifest.json"];
 
 fn is_hidden(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-        n.starts_with('.') || n.starts_with('_') || CORPUS_SIDECARS.contains(&n)
-    })
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') || n.starts_with('_') || CORPUS_SIDECARS.contains(&n))
 }
 
 /// Expands the inputs: `-` is stdin, a directory is walked recursively (sorted, hidden

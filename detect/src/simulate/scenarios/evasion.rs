@@ -34,12 +34,34 @@ fn audit(c: &mut Ctx<'_>) -> Plan {
     let w = c.w;
     let actor = c.stolen_person(true, 0);
     let acct = &w.accounts[0];
-    let trail = format!("arn:aws:cloudtrail:{}:{}:trail/{}-{}", acct.region, acct.id, w.company, c.r.pick(&["management-events", "audit", "org-trail-local"]));
+    let trail = format!(
+        "arn:aws:cloudtrail:{}:{}:trail/{}-{}",
+        acct.region,
+        acct.id,
+        w.company,
+        c.r.pick(&["management-events", "audit", "org-trail-local"])
+    );
     let mut p = Plan::default();
     let mut t = c.start;
-    p.calls.push(actor.call(c, t, "cloudtrail", "DescribeTrails", Value::Null, true, None));
+    p.calls.push(actor.call(
+        c,
+        t,
+        "cloudtrail",
+        "DescribeTrails",
+        Value::Null,
+        true,
+        None,
+    ));
     t += c.pause(3, 30);
-    p.calls.push(actor.call(c, t, "cloudtrail", "GetTrailStatus", json!({"name": trail}), true, None));
+    p.calls.push(actor.call(
+        c,
+        t,
+        "cloudtrail",
+        "GetTrailStatus",
+        json!({"name": trail}),
+        true,
+        None,
+    ));
     t += c.pause(5, 60);
     match c.r.below(3) {
         0 => p.calls.push(actor.call(c, t, "cloudtrail", "StopLogging", json!({"name": trail}), false, None)),
@@ -51,7 +73,15 @@ fn audit(c: &mut Ctx<'_>) -> Plan {
         }
     }
     t += c.pause(20, 300);
-    p.calls.push(actor.call(c, t, "logs", "DescribeLogGroups", json!({"logGroupNamePrefix": "/aws/lambda/"}), true, None));
+    p.calls.push(actor.call(
+        c,
+        t,
+        "logs",
+        "DescribeLogGroups",
+        json!({"logGroupNamePrefix": "/aws/lambda/"}),
+        true,
+        None,
+    ));
     let fns: Vec<String> = w.functions_of(0).map(|(_, f)| f.name.clone()).collect();
     let k = 1 + c.r.below(3.min(fns.len()));
     let delete = c.r.chance(0.5);
@@ -59,12 +89,33 @@ fn audit(c: &mut Ctx<'_>) -> Plan {
         t += c.pause(2, 40);
         let group = format!("/aws/lambda/{}", fns[i]);
         if delete {
-            p.calls.push(actor.call(c, t, "logs", "DeleteLogGroup", json!({"logGroupName": group}), false, None));
+            p.calls.push(actor.call(
+                c,
+                t,
+                "logs",
+                "DeleteLogGroup",
+                json!({"logGroupName": group}),
+                false,
+                None,
+            ));
         } else {
-            p.calls.push(actor.call(c, t, "logs", "PutRetentionPolicy", json!({"logGroupName": group, "retentionInDays": 1}), false, None));
+            p.calls.push(actor.call(
+                c,
+                t,
+                "logs",
+                "PutRetentionPolicy",
+                json!({"logGroupName": group, "retentionInDays": 1}),
+                false,
+                None,
+            ));
         }
     }
-    p.entities = Entities { principal: principal_of(&actor), access_key: actor.who.fixed_key().map(|k| KeyRef::Fixed(k.into())), source_ips: vec![actor.ip.clone()], function: None };
+    p.entities = Entities {
+        principal: principal_of(&actor),
+        access_key: actor.who.fixed_key().map(|k| KeyRef::Fixed(k.into())),
+        source_ips: vec![actor.ip.clone()],
+        function: None,
+    };
     p
 }
 
@@ -81,27 +132,81 @@ fn defenses(c: &mut Ctx<'_>) -> Plan {
     for region in &regions {
         let rg = Some(region.as_str());
         let detector = c.r.hex(32);
-        p.calls.push(actor.call(c, t, "guardduty", "ListDetectors", Value::Null, true, rg));
+        p.calls
+            .push(actor.call(c, t, "guardduty", "ListDetectors", Value::Null, true, rg));
         t += c.pause(2, 20);
         if c.r.chance(0.5) {
-            p.calls.push(actor.call(c, t, "guardduty", "DeleteDetector", json!({"detectorId": detector}), false, rg));
+            p.calls.push(actor.call(
+                c,
+                t,
+                "guardduty",
+                "DeleteDetector",
+                json!({"detectorId": detector}),
+                false,
+                rg,
+            ));
         } else {
-            p.calls.push(actor.call(c, t, "guardduty", "UpdateDetector", json!({"detectorId": detector, "enable": false}), false, rg));
+            p.calls.push(actor.call(
+                c,
+                t,
+                "guardduty",
+                "UpdateDetector",
+                json!({"detectorId": detector, "enable": false}),
+                false,
+                rg,
+            ));
         }
         t += c.pause(5, 60);
         if c.r.chance(0.7) {
-            p.calls.push(actor.call(c, t, "securityhub", "DisableSecurityHub", Value::Null, false, rg));
+            p.calls.push(actor.call(
+                c,
+                t,
+                "securityhub",
+                "DisableSecurityHub",
+                Value::Null,
+                false,
+                rg,
+            ));
             t += c.pause(5, 60);
         }
-        p.calls.push(actor.call(c, t, "config", "DescribeConfigurationRecorders", Value::Null, true, rg));
+        p.calls.push(actor.call(
+            c,
+            t,
+            "config",
+            "DescribeConfigurationRecorders",
+            Value::Null,
+            true,
+            rg,
+        ));
         t += c.pause(2, 20);
-        p.calls.push(actor.call(c, t, "config", "StopConfigurationRecorder", json!({"configurationRecorderName": "default"}), false, rg));
+        p.calls.push(actor.call(
+            c,
+            t,
+            "config",
+            "StopConfigurationRecorder",
+            json!({"configurationRecorderName": "default"}),
+            false,
+            rg,
+        ));
         if c.r.chance(0.4) {
             t += c.pause(2, 30);
-            p.calls.push(actor.call(c, t, "config", "DeleteDeliveryChannel", json!({"deliveryChannelName": "default"}), false, rg));
+            p.calls.push(actor.call(
+                c,
+                t,
+                "config",
+                "DeleteDeliveryChannel",
+                json!({"deliveryChannelName": "default"}),
+                false,
+                rg,
+            ));
         }
         t += c.pause(30, 300);
     }
-    p.entities = Entities { principal: principal_of(&actor), access_key: actor.who.fixed_key().map(|k| KeyRef::Fixed(k.into())), source_ips: vec![actor.ip.clone()], function: None };
+    p.entities = Entities {
+        principal: principal_of(&actor),
+        access_key: actor.who.fixed_key().map(|k| KeyRef::Fixed(k.into())),
+        source_ips: vec![actor.ip.clone()],
+        function: None,
+    };
     p
 }

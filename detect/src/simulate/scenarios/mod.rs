@@ -174,13 +174,28 @@ impl Ctx<'_> {
         let people: Vec<usize> = (0..self.w.people.len())
             .filter(|p| self.w.people[*p].admin == admin)
             .collect();
-        let p = if people.is_empty() { 0 } else { *self.r.pick(&people) };
+        let p = if people.is_empty() {
+            0
+        } else {
+            *self.r.pick(&people)
+        };
         let person = &self.w.people[p];
         let key = self.r.key("ASIA");
-        let who = Arc::new(person.roles[account].with_session(&person.email, KeyRef::Fixed(key), self.start - self.r.range(60, 3600) as i64 * SEC));
+        let who = Arc::new(person.roles[account].with_session(
+            &person.email,
+            KeyRef::Fixed(key),
+            self.start - self.r.range(60, 3600) as i64 * SEC,
+        ));
         let ip = self.attacker_ip();
         let os = self.attacker_os();
-        Actor { who, ip, os, ua: None, account, region: self.w.accounts[account].region.clone() }
+        Actor {
+            who,
+            ip,
+            os,
+            ua: None,
+            account,
+            region: self.w.accounts[account].region.clone(),
+        }
     }
 
     /// A legacy IAM user's long-term key used by someone else.
@@ -188,8 +203,19 @@ impl Ctx<'_> {
         let who = self.r.pick(&self.w.users).clone();
         let ip = self.attacker_ip();
         let os = self.attacker_os();
-        let ua = if self.r.chance(0.5) { Some(catalog::boto3_ua(os.trim_start_matches("os/"))) } else { None };
-        Actor { who, ip, os, ua, account: 0, region: self.w.accounts[0].region.clone() }
+        let ua = if self.r.chance(0.5) {
+            Some(catalog::boto3_ua(os.trim_start_matches("os/")))
+        } else {
+            None
+        };
+        Actor {
+            who,
+            ip,
+            os,
+            ua,
+            account: 0,
+            region: self.w.accounts[0].region.clone(),
+        }
     }
 
     /// A function of account 0 serving `route`, if any.
@@ -221,7 +247,17 @@ impl Ctx<'_> {
 
     /// A client at `ip` with a user agent.
     pub fn client(&mut self, ip: String, ua: String) -> Client {
-        Client { ip, ua, sub: self.r.uuid(), email: format!("{}@{}", self.r.lower(8), self.r.pick(&["gmail.com", "outlook.com", "mail.ru", "yandex.com"])) }
+        Client {
+            ip,
+            ua,
+            sub: self.r.uuid(),
+            email: format!(
+                "{}@{}",
+                self.r.lower(8),
+                self.r
+                    .pick(&["gmail.com", "outlook.com", "mail.ru", "yandex.com"])
+            ),
+        }
     }
 }
 

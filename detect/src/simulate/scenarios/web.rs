@@ -54,11 +54,29 @@ pub(super) fn scenarios() -> Vec<Scenario> {
 
 /// The HTTP function and route a spray targets.
 fn target(c: &mut Ctx<'_>) -> (usize, Route) {
-    let routes = [Route::Search, Route::OrdersList, Route::OrderGet, Route::ProductGet, Route::Proxy, Route::OrderCreate, Route::GraphQl, Route::Profile];
+    let routes = [
+        Route::Search,
+        Route::OrdersList,
+        Route::OrderGet,
+        Route::ProductGet,
+        Route::Proxy,
+        Route::OrderCreate,
+        Route::GraphQl,
+        Route::Profile,
+    ];
     let fi = c.function_with(&routes).unwrap_or_else(|| c.any_function());
     let f = &c.w.functions[fi];
-    let own: Vec<Route> = f.routes.iter().copied().filter(|r| routes.contains(r)).collect();
-    let route = if own.is_empty() { f.routes[0] } else { *c.r.pick(&own) };
+    let own: Vec<Route> = f
+        .routes
+        .iter()
+        .copied()
+        .filter(|r| routes.contains(r))
+        .collect();
+    let route = if own.is_empty() {
+        f.routes[0]
+    } else {
+        *c.r.pick(&own)
+    };
     (fi, route)
 }
 
@@ -75,8 +93,14 @@ fn tool_ua(c: &mut Ctx<'_>, t: Template) -> String {
 fn injection(c: &mut Ctx<'_>) -> Plan {
     let (fi, route) = target(c);
     let tpl = Template::pick(&mut c.r);
-    let carrier = if c.r.chance(0.2) { Carrier::Base64Body } else { Carrier::Plain };
-    let sources: Vec<String> = (0..1 + c.r.below(3)).map(|_| catalog::ip_from(catalog::HOSTING, &mut c.r)).collect();
+    let carrier = if c.r.chance(0.2) {
+        Carrier::Base64Body
+    } else {
+        Carrier::Plain
+    };
+    let sources: Vec<String> = (0..1 + c.r.below(3))
+        .map(|_| catalog::ip_from(catalog::HOSTING, &mut c.r))
+        .collect();
     let ua = tool_ua(c, tpl);
     let n = 1000 + c.r.below(4000);
     let span = c.r.range(20, 90) as i64 * MIN;
@@ -94,7 +118,11 @@ fn injection(c: &mut Ctx<'_>) -> Plan {
         inv.headers.retain(|(k, _)| k != "authorization");
         p.invs.push(inv);
     }
-    p.entities = Entities { source_ips: sources, function: Some(c.w.functions[fi].name.clone()), ..Default::default() };
+    p.entities = Entities {
+        source_ips: sources,
+        function: Some(c.w.functions[fi].name.clone()),
+        ..Default::default()
+    };
     p
 }
 
@@ -107,7 +135,11 @@ fn low_and_slow(c: &mut Ctx<'_>) -> Plan {
     let mut p = Plan::default();
     let mut sources = Vec::new();
     for _ in 0..ips {
-        let ip = if c.r.chance(0.7) { catalog::ip_from(catalog::RESIDENTIAL, &mut c.r) } else { catalog::ip_from(catalog::MOBILE, &mut c.r) };
+        let ip = if c.r.chance(0.7) {
+            catalog::ip_from(catalog::RESIDENTIAL, &mut c.r)
+        } else {
+            catalog::ip_from(catalog::MOBILE, &mut c.r)
+        };
         let ua = catalog::browser_ua(&mut c.r);
         let client = c.client(ip.clone(), ua);
         let t0 = c.start + c.r.range(0, span as u64) as i64;
@@ -122,20 +154,73 @@ fn low_and_slow(c: &mut Ctx<'_>) -> Plan {
         }
         sources.push(ip);
     }
-    p.entities = Entities { source_ips: sources, function: Some(c.w.functions[fi].name.clone()), ..Default::default() };
+    p.entities = Entities {
+        source_ips: sources,
+        function: Some(c.w.functions[fi].name.clone()),
+        ..Default::default()
+    };
     p
 }
 
 const WORDS: &[&str] = &[
-    "admin", "backup", "config", "debug", "internal", "test", "staging", "old", "v0", "private", "users", "accounts",
-    "export", "import", "upload", "files", "logs", "metrics", "status", "health", "swagger.json", "openapi.yaml",
-    "graphql", "console", "actuator/env", "actuator/health", ".env", ".git/HEAD", "server-status", "phpinfo.php",
-    "wp-json", "keys", "tokens", "secrets", "settings", "billing", "invoices", "reports", "orders", "payments",
-    "customers", "auth", "login", "session", "jobs", "queue", "cache", "db", "dump", "sql", "api-docs", "docs",
+    "admin",
+    "backup",
+    "config",
+    "debug",
+    "internal",
+    "test",
+    "staging",
+    "old",
+    "v0",
+    "private",
+    "users",
+    "accounts",
+    "export",
+    "import",
+    "upload",
+    "files",
+    "logs",
+    "metrics",
+    "status",
+    "health",
+    "swagger.json",
+    "openapi.yaml",
+    "graphql",
+    "console",
+    "actuator/env",
+    "actuator/health",
+    ".env",
+    ".git/HEAD",
+    "server-status",
+    "phpinfo.php",
+    "wp-json",
+    "keys",
+    "tokens",
+    "secrets",
+    "settings",
+    "billing",
+    "invoices",
+    "reports",
+    "orders",
+    "payments",
+    "customers",
+    "auth",
+    "login",
+    "session",
+    "jobs",
+    "queue",
+    "cache",
+    "db",
+    "dump",
+    "sql",
+    "api-docs",
+    "docs",
 ];
 
 fn enumeration(c: &mut Ctx<'_>) -> Plan {
-    let fi = c.function_with(&[Route::Proxy]).unwrap_or_else(|| c.any_function());
+    let fi = c
+        .function_with(&[Route::Proxy])
+        .unwrap_or_else(|| c.any_function());
     let ip = c.attacker_ip();
     let ua = match c.r.below(4) {
         0 => "gobuster/3.6".to_string(),
@@ -153,7 +238,12 @@ fn enumeration(c: &mut Ctx<'_>) -> Plan {
         let path = match c.r.below(4) {
             0 => format!("/api/v{}/users/{}", 1 + c.r.below(3), c.r.range(1, 5000)),
             1 => format!("/api/{}{}", c.r.pick(WORDS), c.r.pick(&exts)),
-            _ => format!("/api/v{}/{}{}", 1 + c.r.below(3), c.r.pick(WORDS), c.r.pick(&exts)),
+            _ => format!(
+                "/api/v{}/{}{}",
+                1 + c.r.below(3),
+                c.r.pick(WORDS),
+                c.r.pick(&exts)
+            ),
         };
         inv.path = path;
         inv.principal = None;
@@ -167,7 +257,11 @@ fn enumeration(c: &mut Ctx<'_>) -> Plan {
         inv.dur_ms *= 0.5;
         p.invs.push(inv);
     }
-    p.entities = Entities { source_ips: vec![ip], function: Some(c.w.functions[fi].name.clone()), ..Default::default() };
+    p.entities = Entities {
+        source_ips: vec![ip],
+        function: Some(c.w.functions[fi].name.clone()),
+        ..Default::default()
+    };
     p
 }
 
@@ -178,9 +272,15 @@ fn brute_force(c: &mut Ctx<'_>) -> Plan {
     let login = c.function_with(&[Route::Login]);
     let (fi, route) = match (variant, login) {
         (2, _) | (_, None) => {
-            let fi = c.function_with(&[Route::Profile, Route::OrdersList, Route::OrderGet]).unwrap_or_else(|| c.any_function());
+            let fi = c
+                .function_with(&[Route::Profile, Route::OrdersList, Route::OrderGet])
+                .unwrap_or_else(|| c.any_function());
             let f = &w.functions[fi];
-            let r = *f.routes.iter().find(|r| matches!(r, Route::Profile | Route::OrdersList | Route::OrderGet)).unwrap_or(&f.routes[0]);
+            let r = *f
+                .routes
+                .iter()
+                .find(|r| matches!(r, Route::Profile | Route::OrdersList | Route::OrderGet))
+                .unwrap_or(&f.routes[0]);
             (fi, r)
         }
         (_, Some(fi)) => (fi, Route::Login),
@@ -188,15 +288,36 @@ fn brute_force(c: &mut Ctx<'_>) -> Plan {
     let f = &w.functions[fi];
     let forged = route != Route::Login;
     let (n, span, sources): (usize, i64, Vec<String>) = match variant {
-        0 => (300 + c.r.below(1700), c.r.range(15, 60) as i64 * MIN, vec![c.attacker_ip()]),
+        0 => (
+            300 + c.r.below(1700),
+            c.r.range(15, 60) as i64 * MIN,
+            vec![c.attacker_ip()],
+        ),
         1 => {
             let k = 50 + c.r.below(150);
-            (1000 + c.r.below(2000), c.r.range(60, 180) as i64 * MIN, (0..k).map(|_| c.attacker_ip()).collect())
+            (
+                1000 + c.r.below(2000),
+                c.r.range(60, 180) as i64 * MIN,
+                (0..k).map(|_| c.attacker_ip()).collect(),
+            )
         }
-        _ => (400 + c.r.below(1600), c.r.range(15, 90) as i64 * MIN, (0..1 + c.r.below(4)).map(|_| c.attacker_ip()).collect()),
+        _ => (
+            400 + c.r.below(1600),
+            c.r.range(15, 90) as i64 * MIN,
+            (0..1 + c.r.below(4)).map(|_| c.attacker_ip()).collect(),
+        ),
     };
-    let ua = if c.r.chance(0.5) { catalog::client_ua(&mut c.r) } else { catalog::browser_ua(&mut c.r) };
-    let victim = format!("{}.{}@{}", c.r.pick(catalog::FIRST), c.r.pick(catalog::LAST), c.r.pick(&["gmail.com", "outlook.com"]));
+    let ua = if c.r.chance(0.5) {
+        catalog::client_ua(&mut c.r)
+    } else {
+        catalog::browser_ua(&mut c.r)
+    };
+    let victim = format!(
+        "{}.{}@{}",
+        c.r.pick(catalog::FIRST),
+        c.r.pick(catalog::LAST),
+        c.r.pick(&["gmail.com", "outlook.com"])
+    );
     let span = span.min(c.end - c.start);
     for k in 0..n {
         let t = c.start + span * k as i64 / n as i64 + c.r.range(0, SEC as u64) as i64;
@@ -214,10 +335,18 @@ fn brute_force(c: &mut Ctx<'_>) -> Plan {
             inv.logs.clear();
             inv.side.clear();
         } else {
-            inv.status = if k + 1 == n && c.r.chance(0.3) { 200 } else { 401 };
+            inv.status = if k + 1 == n && c.r.chance(0.3) {
+                200
+            } else {
+                401
+            };
         }
         p.invs.push(inv);
     }
-    p.entities = Entities { source_ips: sources, function: Some(f.name.clone()), ..Default::default() };
+    p.entities = Entities {
+        source_ips: sources,
+        function: Some(f.name.clone()),
+        ..Default::default()
+    };
     p
 }
