@@ -164,14 +164,14 @@ impl<'w> Benign<'w> {
         for t in times {
             let route = *self.r.pick(&f.routes);
             let mut inv = Invocation::new(&mut self.r, f, fi, t);
-            let client = self.caller(route, f.account);
+            let client = self.caller(route, f.account, f.via == Via::Alb);
             requests::fill(&mut self.r, w, f, route, &client, &mut inv);
             out.push(inv);
         }
     }
 
     /// Who calls a route: monitors, partners, staff or (mostly) returning customers.
-    fn caller(&mut self, route: Route, account: usize) -> Client {
+    fn caller(&mut self, route: Route, account: usize, internal: bool) -> Client {
         let r = &mut self.r;
         match route {
             Route::Health => Client {
@@ -180,7 +180,7 @@ impl<'w> Benign<'w> {
                 sub: String::new(),
                 email: String::new(),
             },
-            Route::Report => {
+            _ if internal => {
                 let p = r.pick(&self.w.people).clone();
                 Client {
                     ip: if p.office {

@@ -259,13 +259,6 @@ pub(crate) fn cli_ua(os: &str, command: &str, rng: &mut Rng) -> String {
     )
 }
 
-/// Terraform's provider.
-pub(crate) fn terraform_ua(service: &str) -> String {
-    format!(
-        "APN/1.0 HashiCorp/1.0 Terraform/1.7.5 (+https://www.terraform.io) terraform-provider-aws/5.42.0 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.25.3 os/linux lang/go#1.22.1 md/GOOS#linux md/GOARCH#amd64 api/{service}#1.53.0"
-    )
-}
-
 /// Boto3 outside Lambda (scripts, tools, laptops).
 pub(crate) fn boto3_ua(os: &str) -> String {
     format!(

@@ -131,15 +131,6 @@ enum Step {
     Request(Invocation),
 }
 
-impl Step {
-    fn time(&self) -> i64 {
-        match self {
-            Step::Call(c) => c.time_us,
-            Step::Request(i) => i.time_us,
-        }
-    }
-}
-
 struct Planned {
     info: ScenarioInfo,
     entities: scenarios::Entities,

@@ -89,11 +89,6 @@ impl Via {
     pub fn http(&self) -> bool {
         matches!(self, Via::Rest | Via::Http | Via::Url | Via::Alb)
     }
-
-    /// True when API Gateway writes access logs (with status codes).
-    pub fn access_logs(&self) -> bool {
-        matches!(self, Via::Rest | Via::Http)
-    }
 }
 
 /// Traffic rhythm over the day and the week (local time).
@@ -667,11 +662,6 @@ impl World {
             .iter()
             .enumerate()
             .filter(move |(_, f)| f.account == a)
-    }
-
-    /// Index of the first function whose name contains `part`.
-    pub fn find(&self, part: &str) -> Option<usize> {
-        self.functions.iter().position(|f| f.name.contains(part))
     }
 
     /// Local hour and weekday (0 = Monday) of `us`.
