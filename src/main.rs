@@ -31,6 +31,8 @@ enum Command {
     Detect(cmd::detect::DetectArgs),
     /// Test, lint or list detection rules (default: the embedded library).
     Rules(cmd::rules::RulesArgs),
+    /// Write a labelled corpus: realistic benign traffic plus attack scenarios.
+    Simulate(cmd::simulate::SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Query(a) => cmd::query::run(a),
         Command::Detect(a) => cmd::detect::run(a),
         Command::Rules(a) => cmd::rules::run(a),
+        Command::Simulate(a) => cmd::simulate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,6 +30,10 @@
 //!   (`event_count`, `value_count`, `temporal`, `temporal_ordered`; sliding, tumbling
 //!   or session windows), the same for batch and streaming.
 //! - [`suppress`]: [`Allowlist`], the expiring allowlist applied before output.
+//! - [`simulate`]: `tripline simulate`, a labelled corpus: realistic benign serverless
+//!   traffic over a seeded world plus multi-step attack scenarios, written as real
+//!   CloudTrail delivery files and Lambda CloudWatch Logs payloads
+//!   ([`simulate::SimulateConfig`], [`simulate::run`]).
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
 
@@ -45,6 +49,7 @@ pub mod lake;
 pub mod model;
 pub mod output;
 pub mod sigma;
+pub mod simulate;
 pub mod suppress;
 
 pub use correlate::Correlator;

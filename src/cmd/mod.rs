@@ -6,6 +6,7 @@ pub mod detect;
 pub mod ingest;
 pub mod query;
 pub mod rules;
+pub mod simulate;
 
 /// A usage mistake the argument parser could not catch (exit code 2).
 #[derive(Debug, thiserror::Error)]

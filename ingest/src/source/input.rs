@@ -31,14 +31,19 @@ impl SourceId {
     }
 }
 
+/// The ground truth next to a `tripline simulate` corpus: not logs, so a walk skips
+/// them (naming one of them explicitly still reads it).
+const CORPUS_SIDECARS: &[&str] = &["labels.jsonl", "manifest.json"];
+
 fn is_hidden(p: &Path) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with('.') || n.starts_with('_'))
+        .is_some_and(|n| n.starts_with('.') || n.starts_with('_') || CORPUS_SIDECARS.contains(&n))
 }
 
 /// Expands the inputs: `-` is stdin, a directory is walked recursively (sorted, hidden
-/// `.x` and `_x` entries skipped — the lake's own `_manifest`/`_quarantine` among them),
+/// `.x` and `_x` entries skipped — the lake's own `_manifest`/`_quarantine` among them —
+/// and so are a simulated corpus's `labels.jsonl` and `manifest.json`),
 /// and `exclude` (the lake being written) is never read.
 pub fn expand(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<SourceId>, IngestError> {
     let exclude = exclude.and_then(|p| p.canonicalize().ok());
