@@ -30,6 +30,8 @@ pub(crate) enum KeyRef {
 
 /// Who makes a call: `userIdentity`.
 #[derive(Debug, Clone, PartialEq)]
+// `WebIdentity` is CloudTrail's own name for the type (`WebIdentityUser`).
+#[allow(clippy::enum_variant_names)]
 pub(crate) enum Identity {
     /// An IAM user with a long-term key (or a console session when `console`).
     User {

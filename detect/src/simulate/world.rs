@@ -496,7 +496,7 @@ impl World {
                     email,
                     roles,
                     home_ip: ip_from(catalog::RESIDENTIAL, &mut r),
-                    os: *r.pick(catalog::LAPTOP_OS),
+                    os: catalog::LAPTOP_OS[r.below(catalog::LAPTOP_OS.len())],
                     office: r.chance(0.6),
                     admin,
                 }

@@ -155,12 +155,13 @@ impl Ctx<'_> {
 
     /// An attacker's CLI/SDK operating system.
     pub fn attacker_os(&mut self) -> &'static str {
-        *self.r.pick(&[
+        const OS: &[&str] = &[
             "os/linux#6.5.0-35-generic",
             "os/linux#6.8.0-31-generic",
             "os/macos#23.4.0",
             "os/linux#6.1.0-21-cloud-amd64",
-        ])
+        ];
+        OS[self.r.below(OS.len())]
     }
 
     /// A seconds-scale pause: `lo..hi` seconds.

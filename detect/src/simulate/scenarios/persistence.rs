@@ -157,7 +157,7 @@ fn layer_backdoor(c: &mut Ctx<'_>) -> Plan {
         None,
     ));
     t += c.pause(5, 60);
-    p.calls.push(actor.call(c, t, "lambda", "GetLayerVersion20181031", json!({"layerName": layer.rsplitn(2, ':').nth(1), "versionNumber": layer.rsplit(':').next()}), true, None));
+    p.calls.push(actor.call(c, t, "lambda", "GetLayerVersion20181031", json!({"layerName": layer.rsplit_once(':').map(|x| x.0), "versionNumber": layer.rsplit(':').next()}), true, None));
     t += c.pause(5, 60);
     let mut layers = vec![layer.clone()];
     if c.r.chance(0.5) {
