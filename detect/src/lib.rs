@@ -15,7 +15,7 @@
 //!   [`Finding`].
 //! - [`sigma`]: the Sigma rule engine: rule files parsed ([`sigma::parse_rules`]) into
 //!   detection and correlation rules, detection rules compiled
-//!   ([`sigma::compile`]) and evaluated column by column over Arrow batches
+//!   ([`sigma::compile()`]) and evaluated column by column over Arrow batches
 //!   ([`sigma::BatchFields`]), and lint ([`sigma::load_dir`], [`sigma::resolve`]).
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
