@@ -136,7 +136,18 @@ struct Compiler {
 }
 
 fn leaf(target: Target, test: Test) -> Node {
-    Node::Leaf(Box::new(Leaf { target, test }))
+    let target_key = target.key();
+    Node::Leaf(Box::new(Leaf {
+        target,
+        target_key,
+        test,
+    }))
+}
+
+/// A numeric test, with its cache key.
+fn num(test: NumTest) -> Test {
+    let key = format!("n{test:?}");
+    Test::Num(test, key)
 }
 
 /// ANDs (`all`) or ORs the nodes.
@@ -336,7 +347,7 @@ impl Compiler {
                         value,
                         text: None,
                     };
-                    nodes.push(leaf(target.clone(), Test::Num(test)));
+                    nodes.push(leaf(target.clone(), num(test)));
                 }
                 _ => {
                     let message = format!("`{}` takes a number", modifier.as_str());
@@ -367,7 +378,7 @@ impl Compiler {
                 SigmaValue::Num(n, text) if !transforms => {
                     nodes.push(leaf(
                         target.clone(),
-                        Test::Num(NumTest {
+                        num(NumTest {
                             op: CmpOp::Eq,
                             value: *n,
                             text: Some(text.clone()),
