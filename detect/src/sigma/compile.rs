@@ -67,6 +67,7 @@ impl CompiledRule {
 /// Compiles a parsed rule; the error is the first problem found (parsing already
 /// reported them all).
 pub fn compile(rule: &DetectionRule) -> Result<CompiledRule, SigmaError> {
+    // `compile_all` fails only with at least one error.
     compile_all(rule).map_err(|mut errors| errors.swap_remove(0))
 }
 
