@@ -19,7 +19,7 @@
 //!   [`Finding`].
 //! - [`sigma`]: the Sigma rule engine: rule files parsed ([`sigma::parse_rules`]) into
 //!   detection and correlation rules, detection rules compiled
-//!   ([`sigma::compile`]) and evaluated column by column over Arrow batches
+//!   ([`sigma::compile()`]) and evaluated column by column over Arrow batches
 //!   ([`sigma::BatchFields`]), and lint ([`sigma::load_dir`], [`sigma::resolve`]).
 //! - [`finding`]: from a matched event to the bytes the SOC receives:
 //!   [`Aggregator`] folds single-event rule hits into one [`Finding`] per (rule,

@@ -129,8 +129,13 @@ impl<'a> BatchFields<'a> {
 
     /// The slot of `target`, resolving it on first use.
     pub(crate) fn slot(&mut self, target: &Target) -> Result<usize, DetectError> {
-        let key = target.key();
-        if let Some(&i) = self.index.get(&key) {
+        self.slot_keyed(&target.key(), target)
+    }
+
+    /// The slot of `target`, whose [`Target::key`] is `key` (compiled rules keep it,
+    /// so that a small batch does not pay for building it per rule).
+    pub(crate) fn slot_keyed(&mut self, key: &str, target: &Target) -> Result<usize, DetectError> {
+        if let Some(&i) = self.index.get(key) {
             return Ok(i);
         }
         let slot = match target {
@@ -163,7 +168,7 @@ impl<'a> BatchFields<'a> {
             )),
         };
         self.slots.push(slot);
-        self.index.insert(key, self.slots.len() - 1);
+        self.index.insert(key.to_owned(), self.slots.len() - 1);
         Ok(self.slots.len() - 1)
     }
 

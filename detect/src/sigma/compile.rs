@@ -67,6 +67,7 @@ impl CompiledRule {
 /// Compiles a parsed rule; the error is the first problem found (parsing already
 /// reported them all).
 pub fn compile(rule: &DetectionRule) -> Result<CompiledRule, SigmaError> {
+    // `compile_all` fails only with at least one error.
     compile_all(rule).map_err(|mut errors| errors.swap_remove(0))
 }
 
@@ -136,7 +137,18 @@ struct Compiler {
 }
 
 fn leaf(target: Target, test: Test) -> Node {
-    Node::Leaf(Box::new(Leaf { target, test }))
+    let target_key = target.key();
+    Node::Leaf(Box::new(Leaf {
+        target,
+        target_key,
+        test,
+    }))
+}
+
+/// A numeric test, with its cache key.
+fn num(test: NumTest) -> Test {
+    let key = format!("n{test:?}");
+    Test::Num(test, key)
 }
 
 /// ANDs (`all`) or ORs the nodes.
@@ -336,7 +348,7 @@ impl Compiler {
                         value,
                         text: None,
                     };
-                    nodes.push(leaf(target.clone(), Test::Num(test)));
+                    nodes.push(leaf(target.clone(), num(test)));
                 }
                 _ => {
                     let message = format!("`{}` takes a number", modifier.as_str());
@@ -367,7 +379,7 @@ impl Compiler {
                 SigmaValue::Num(n, text) if !transforms => {
                     nodes.push(leaf(
                         target.clone(),
-                        Test::Num(NumTest {
+                        num(NumTest {
                             op: CmpOp::Eq,
                             value: *n,
                             text: Some(text.clone()),

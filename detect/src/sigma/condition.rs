@@ -271,6 +271,7 @@ fn glob(pattern: &str, name: &str) -> bool {
     if parts.len() == 1 {
         return pattern == name;
     }
+    // `split` yields at least two parts here (the pattern has a `*`).
     let (first, last) = (parts[0], parts[parts.len() - 1]);
     if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
         return false;

@@ -1,4 +1,4 @@
-//! [`SigmaError`]: one problem in one rule file, on one line; and the [`Locator`] that
+//! [`SigmaError`]: one problem in one rule file, on one line; and the `Locator` that
 //! finds that line.
 //!
 //! YAML values carry no spans, so the line of a construct is found by looking for its

@@ -34,6 +34,8 @@ pub(crate) enum Node {
 pub(crate) struct Leaf {
     /// Where the values come from.
     pub(crate) target: Target,
+    /// `target.key()`, kept.
+    pub(crate) target_key: String,
     /// What they must satisfy.
     pub(crate) test: Test,
 }
@@ -47,8 +49,8 @@ pub(crate) enum Test {
     Exists,
     /// Some value matches the strings.
     Str(StrMatcher),
-    /// Some value compares numerically.
-    Num(NumTest),
+    /// Some value compares numerically (with the test's cache key).
+    Num(NumTest, String),
     /// Some value is an address in one of the networks.
     Cidr(Vec<Net>, String),
     /// Some value relates to some value of another field of the same row.
@@ -86,7 +88,7 @@ impl Node {
                 let test = match &l.test {
                     Test::Null | Test::Exists => 0,
                     Test::Str(m) if m.uses_regex() => 12,
-                    Test::Str(_) | Test::Num(_) | Test::Cidr(..) => 1,
+                    Test::Str(_) | Test::Num(..) | Test::Cidr(..) => 1,
                     Test::FieldRef { other, .. } => other.cost() + 4,
                 };
                 l.target.cost() + test
@@ -199,7 +201,7 @@ impl Leaf {
         f: &mut BatchFields<'_>,
         mask: Option<&BooleanBuffer>,
     ) -> Result<BooleanBuffer, DetectError> {
-        let slot = f.slot(&self.target)?;
+        let slot = f.slot_keyed(&self.target_key, &self.target)?;
         f.ensure(slot, mask);
         Ok(match &self.test {
             Test::Null => f.test(slot, ValueTest::Null, mask),
@@ -208,13 +210,12 @@ impl Leaf {
                 let matches = |s: &str| m.is_match(s);
                 f.test(slot, ValueTest::strings(m, &matches), mask)
             }
-            Test::Num(n) => {
-                let key = format!("n{n:?}");
+            Test::Num(n, key) => {
                 let matches = |s: &str| n.is_match(s);
                 f.test(
                     slot,
                     ValueTest::Value {
-                        key: &key,
+                        key,
                         matches: &matches,
                     },
                     mask,

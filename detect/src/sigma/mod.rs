@@ -19,7 +19,7 @@
 //! - [`tripline`]: the `tripline:` extensions ([`TriplineExt`], [`Timespan`]);
 //!   [`ruletest`]: the `tests:` cases ([`RuleTest`]).
 //! - `fields`: the field mapping, as data: Sigma names → columns and JSON paths.
-//! - [`compile`]: [`CompiledRule`], the predicate tree; `eval`: its masked, columnar
+//! - [`mod@compile`]: [`CompiledRule`], the predicate tree; `eval`: its masked, columnar
 //!   evaluation; `matcher`: value tests (Aho-Corasick for substring lists); `json`:
 //!   JSON paths walked without building values.
 //! - [`batch`]: [`BatchFields`], a batch and its resolved field values, shared by all
@@ -36,6 +36,26 @@
 //! JSON path through an array holds when any element matches. Booleans compare as
 //! `true`/`false`, numbers numerically. `base64`/`base64offset` values match
 //! case-sensitively (encodings are). Unsupported constructs are errors, never silent.
+//!
+//! # Field names
+//!
+//! - `service: cloudtrail` rules use CloudTrail's names: `eventName`, `eventSource`,
+//!   `awsRegion`, `sourceIPAddress`, `userAgent`, `errorCode`, `errorMessage`,
+//!   `eventType`, `eventID`, `requestID`, `readOnly`, `managementEvent`,
+//!   `eventCategory`, `vpcEndpointId`, `recipientAccountId`, `userIdentity.type`,
+//!   `userIdentity.arn`, `userIdentity.userName`, … (each a column), and dotted paths
+//!   below `requestParameters`, `responseElements`, `additionalEventData`, `resources`
+//!   and `userIdentity` (into their JSON text); the bare names are the whole JSON text.
+//!   Fields CloudTrail has but the table does not keep (`tlsDetails.*`, …) never have a
+//!   value ([`CompiledRule::absent_fields`]).
+//! - `service: lambda` rules use the `invocations` column names (`function_name`,
+//!   `path`, `query`, `source_ip`, `user_agent`, `http_method`, `status_code`,
+//!   `body_size`, `trigger`, …), `payload.<path>` into the event the function received
+//!   (a JSON string on the way, such as an API Gateway `body`, is parsed), and
+//!   `headers.<name>`; keys of both compare case-insensitively.
+//! - Keyword lists search the text and JSON columns of the event (CloudTrail: names,
+//!   agent, error, principal, IP, and the JSON documents; Lambda: payload, path, query,
+//!   user agent, headers).
 
 pub mod batch;
 pub mod compile;
