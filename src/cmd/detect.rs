@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use tripline_detect::engine::{Detector, RuleSet, RunStats, Selection};
-use tripline_detect::{Finding, LakeOptions};
+use tripline_detect::{Finding, LakeOptions, Level};
 use tripline_ingest::stream::{read_batches, StreamConfig};
 use tripline_ingest::{Progress, Summary};
 
@@ -61,9 +61,40 @@ pub struct DetectArgs {
     /// Where bad input records go (default: ./tripline-quarantine).
     #[arg(long, value_name = "DIR")]
     pub quarantine: Option<PathBuf>,
+    /// Report only findings at or above this level (lower ones are hunting signals).
+    #[arg(long, value_enum, default_value_t = MinLevel::Informational)]
+    pub min_level: MinLevel,
     /// Print the summary as one JSON document on stderr.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The lowest level of finding to report.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MinLevel {
+    /// Everything.
+    Informational,
+    /// Low and above.
+    Low,
+    /// Medium and above: what a SOC alert stream usually takes.
+    Medium,
+    /// High and critical.
+    High,
+    /// Critical only.
+    Critical,
+}
+
+impl MinLevel {
+    /// The model's level.
+    pub fn level(self) -> Level {
+        match self {
+            MinLevel::Informational => Level::Informational,
+            MinLevel::Low => Level::Low,
+            MinLevel::Medium => Level::Medium,
+            MinLevel::High => Level::High,
+            MinLevel::Critical => Level::Critical,
+        }
+    }
 }
 
 /// What a detect run did, printed on stderr.
@@ -81,6 +112,8 @@ struct DetectSummary {
     /// Matching events per rule title (before grouping into findings).
     hits_by_rule: std::collections::BTreeMap<String, u64>,
     suppressed: u64,
+    /// Findings under `--min-level`, not reported.
+    below_min_level: u64,
     seconds: f64,
 }
 
@@ -139,7 +172,12 @@ pub fn run(args: DetectArgs) -> anyhow::Result<()> {
     }
     let now = chrono::Utc::now();
     let mut kept = Vec::with_capacity(findings.len());
+    let min = args.min_level.level();
     for f in findings {
+        if f.level < min {
+            summary.below_min_level += 1;
+            continue;
+        }
         if let Some(list) = &allowlist {
             if list.check(&f, now).is_some() {
                 summary.suppressed += 1;

@@ -23,6 +23,10 @@ pub struct EvalArgs {
     /// Use the rules in DIR instead of the embedded library.
     #[arg(long, value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// Count only findings at or above this level as alerts (default: medium, the SOC
+    /// alert stream; low and informational findings are hunting signals).
+    #[arg(long, value_enum, default_value_t = super::detect::MinLevel::Medium)]
+    pub min_level: super::detect::MinLevel,
     /// Print the report as one JSON document.
     #[arg(long)]
     pub json: bool,
@@ -68,12 +72,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     }
     let run = super::detect::detect_lake(&set, &lake, Some(&detect_from), None, true)?;
     let events: u64 = run.stats.events.values().sum();
-    let report = evaluate(&run.findings, &labels, events);
+    let min = args.min_level.level();
+    let findings: Vec<_> = run.findings.into_iter().filter(|f| f.level >= min).collect();
+    let report = evaluate(&findings, &labels, events);
     if let Some(path) = &args.findings {
         let mut w = std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
         );
-        for f in &run.findings {
+        for f in &findings {
             serde_json::to_writer(&mut w, &tripline_detect::to_ocsf(f))?;
             writeln!(w)?;
         }
