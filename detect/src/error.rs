@@ -10,6 +10,7 @@
 //!   always names the path;
 //! - running the query: [`DetectError::MemoryLimit`] and [`DetectError::Execution`];
 //! - writing the results: [`DetectError::Output`];
+//! - a batch handed to an anomaly detector: [`DetectError::BadBatch`];
 //! - a bug or an impossible state: [`DetectError::Internal`].
 //!
 //! DataFusion errors are boxed to keep the enum small (see the `size_of` test).
@@ -76,6 +77,16 @@ pub enum DetectError {
     /// Results could not be written (closed pipe, full disk, unsupported type).
     #[error("writing query results: {0}")]
     Output(std::io::Error),
+
+    /// A batch handed to a detector lacks its table's time column or holds a column
+    /// of a type that cannot be read as the table's. Blame: the caller's batch.
+    #[error("{table} batch cannot be scored: {reason}")]
+    BadBatch {
+        /// The table the batch was said to belong to.
+        table: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
 
     /// A bug: a state the engine should never reach.
     #[error("internal error: {0}")]

@@ -19,6 +19,9 @@
 // Every public item is documented (STYLE.md).
 #![warn(missing_docs)]
 
+pub mod anomaly;
+pub mod baseline;
+mod columns;
 pub mod error;
 pub mod lake;
 pub mod model;
