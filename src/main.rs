@@ -26,6 +26,8 @@ enum Command {
     Ingest(cmd::ingest::IngestArgs),
     /// Run read-only SQL over the lake (no SQL: an interactive shell).
     Query(cmd::query::QueryArgs),
+    /// Behavioural baselines of principals, functions and accounts, for the detectors.
+    Baseline(cmd::baseline::BaselineArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Ingest(a) => cmd::ingest::run(a),
         Command::Query(a) => cmd::query::run(a),
+        Command::Baseline(a) => cmd::baseline::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,9 +8,11 @@
 //! - `lake_readers`: the lake read by DuckDB, an engine that is not ours.
 //! - `query`: `tripline query` formats and read-only enforcement.
 //! - `demo`: `tripline demo` runs end to end.
+//! - `baseline`: `tripline baseline build` output, `CURRENT`, usage errors.
 
 mod util;
 
+mod baseline;
 mod demo;
 mod ingest;
 mod lake_readers;

@@ -88,6 +88,30 @@ impl TimeRange {
     }
 }
 
+/// Parses a time bound of `--from`/`--to`: RFC 3339 (`2024-03-01T10:00:00Z`,
+/// `…+02:00`), a date-time without zone (taken as UTC), or a date (its midnight UTC).
+/// Returns µs since the epoch.
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_micros());
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(t.and_utc().timestamp_micros());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        if let Some(t) = d.and_hms_opt(0, 0, 0) {
+            return Ok(t.and_utc().timestamp_micros());
+        }
+    }
+    Err(format!(
+        "{text:?} is not a time: use RFC 3339 (2024-03-01T10:00:00Z) or a date (2024-03-01)"
+    ))
+}
+
 /// How to build baselines.
 #[derive(Debug, Clone)]
 pub struct BaselineOptions {

@@ -310,3 +310,13 @@ fn corrupt_current_is_a_lake_error() {
     let err = load(dir.path()).unwrap_err();
     assert!(err.to_string().contains("meta.json"), "{err}");
 }
+
+#[test]
+fn time_bounds_parse_in_utc() {
+    assert_eq!(parse_time("2024-01-01").unwrap(), T0);
+    assert_eq!(parse_time("2024-01-01T00:00:00Z").unwrap(), T0);
+    assert_eq!(parse_time("2024-01-01T02:00:00+02:00").unwrap(), T0);
+    assert_eq!(parse_time("2024-01-01T01:00:00").unwrap(), T0 + HOUR);
+    assert_eq!(parse_time("2024-01-01 00:00:30.5").unwrap(), T0 + 30_500_000);
+    assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
+}
