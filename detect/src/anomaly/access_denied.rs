@@ -21,8 +21,8 @@ use super::config::AccessDeniedConfig;
 use super::events::CloudTrailCols;
 use super::stats::beta_binomial_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups,
-    Stats, TopCounts, Windows,
+    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats,
+    TopCounts, Windows,
 };
 use super::{Common, Detector};
 use crate::baseline::keys::is_access_denied;
@@ -40,7 +40,12 @@ pub fn rule() -> Arc<RuleInfo> {
         "A principal denied far more often than it usually is: stolen credentials \
          probing what they can reach, or permission enumeration.",
         Level::Medium,
-        &["attack.discovery", "attack.t1526", "attack.t1069.003", "attack.t1078.004"],
+        &[
+            "attack.discovery",
+            "attack.t1526",
+            "attack.t1069.003",
+            "attack.t1078.004",
+        ],
         &[
             "A permissions change that broke a workload",
             "A new deployment calling an API its role lacks",
@@ -114,7 +119,9 @@ impl AccessDenied {
             if k < cfg.min_support {
                 continue;
             }
-            let Some(((a, bb), base)) = self.prior(&principal) else { continue };
+            let Some(((a, bb), base)) = self.prior(&principal) else {
+                continue;
+            };
             let p = beta_binomial_tail(k, c.n.max(k), a, bb);
             tested.push((principal, c, a / (a + bb), p, base));
         }
@@ -134,7 +141,10 @@ impl AccessDenied {
             let baseline = if nb > 0 {
                 format!("its baseline share is {:.2} % ({kb} of {nb})", rate * 100.0)
             } else {
-                format!("never seen in the baseline; pooled share {:.2} %", rate * 100.0)
+                format!(
+                    "never seen in the baseline; pooled share {:.2} %",
+                    rate * 100.0
+                )
             };
             let message = format!(
                 "{principal}: {k} of {n} calls denied in {} ({:.0} %) across {apis} APIs; {baseline}; \
@@ -160,7 +170,11 @@ impl AccessDenied {
             out.push(
                 Draft {
                     rule: self.rule.clone(),
-                    level: if apis >= 5 { Level::High } else { Level::Medium },
+                    level: if apis >= 5 {
+                        Level::High
+                    } else {
+                        Level::Medium
+                    },
                     confidence: confidence_from_p(p, threshold),
                     message,
                     group: vec![("principal", principal.to_string())],
@@ -192,15 +206,23 @@ impl Detector for AccessDenied {
         for i in 0..batch.num_rows() {
             let t = cols.time(i);
             self.clock.observe(t);
-            let Some(principal) = cols.principal(i) else { continue };
-            let Some((_, w)) = self.windows.at(t) else { continue };
-            let Some(c) = w.get(principal, max) else { continue };
+            let Some(principal) = cols.principal(i) else {
+                continue;
+            };
+            let Some((_, w)) = self.windows.at(t) else {
+                continue;
+            };
+            let Some(c) = w.get(principal, max) else {
+                continue;
+            };
             c.n += 1;
             if !cols.error_code.get(i).is_some_and(is_access_denied) {
                 continue;
             }
             key.clear();
-            key.push_str(crate::anomaly::sensitivity::service_of(cols.event_source.get(i).unwrap_or("")));
+            key.push_str(crate::anomaly::sensitivity::service_of(
+                cols.event_source.get(i).unwrap_or(""),
+            ));
             key.push(':');
             key.push_str(cols.event_name.get(i).unwrap_or(""));
             c.apis.add(&key);

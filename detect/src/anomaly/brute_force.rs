@@ -22,8 +22,8 @@ use super::config::BruteForceConfig;
 use super::events::{CloudTrailCols, InvocationCols};
 use super::stats::binomial_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups,
-    Stats, TopCounts, Windows,
+    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats,
+    TopCounts, Windows,
 };
 use super::{Common, Detector};
 use crate::error::DetectError;
@@ -53,7 +53,12 @@ pub fn rule() -> Arc<RuleInfo> {
          credentials) from one source or against one target: password guessing, \
          credential stuffing or spraying.",
         Level::Medium,
-        &["attack.credential_access", "attack.t1110", "attack.t1110.003", "attack.t1110.004"],
+        &[
+            "attack.credential_access",
+            "attack.t1110",
+            "attack.t1110.003",
+            "attack.t1110.004",
+        ],
         &[
             "A client with an expired token retrying in a loop",
             "A misconfigured integration after a key rotation",
@@ -149,9 +154,15 @@ impl BruteForce {
             let others = t.others.len() as u64 + u64::from(t.others.overflow > 0);
             let top = t.others.top(5);
             let (who, spread) = if kind == "source" {
-                (format!("from {key}"), format!("against {others} targets (top: {})", fmt_top(&top, 3)))
+                (
+                    format!("from {key}"),
+                    format!("against {others} targets (top: {})", fmt_top(&top, 3)),
+                )
             } else {
-                (format!("against {key}"), format!("from {others} sources (top: {})", fmt_top(&top, 3)))
+                (
+                    format!("against {key}"),
+                    format!("from {others} sources (top: {})", fmt_top(&top, 3)),
+                )
             };
             let spraying = kind == "source" && others >= 5;
             let message = format!(
@@ -161,7 +172,11 @@ impl BruteForce {
                 rate * 100.0,
                 rate * n as f64,
                 fmt_p(p),
-                if spraying { "; many targets: password spraying" } else { "" },
+                if spraying {
+                    "; many targets: password spraying"
+                } else {
+                    ""
+                },
             );
             let mut stats = Stats::new("binomial tail of failures vs expected failure rate");
             stats
@@ -173,14 +188,31 @@ impl BruteForce {
                 .top(&top)
                 .set("requests", json!(n))
                 .set("distinct_counterparts", json!(others))
-                .set("technique", json!(if spraying { "T1110.003" } else { "T1110.001" }));
+                .set(
+                    "technique",
+                    json!(if spraying { "T1110.003" } else { "T1110.001" }),
+                );
             out.push(
                 Draft {
                     rule: self.rule.clone(),
-                    level: if spraying || others >= 5 { Level::High } else { Level::Medium },
+                    level: if spraying || others >= 5 {
+                        Level::High
+                    } else {
+                        Level::Medium
+                    },
                     confidence: confidence_from_p(p, threshold),
                     message,
-                    group: vec![("kind", kind.to_owned()), (if kind == "source" { "source_ip" } else { "target" }, key.to_string())],
+                    group: vec![
+                        ("kind", kind.to_owned()),
+                        (
+                            if kind == "source" {
+                                "source_ip"
+                            } else {
+                                "target"
+                            },
+                            key.to_string(),
+                        ),
+                    ],
                     window_start_us: start,
                     contrib: t.failures,
                     stats,
@@ -200,7 +232,9 @@ impl BruteForce {
         for i in 0..batch.num_rows() {
             let t = cols.time(i);
             self.clock.observe(t);
-            let Some(status) = cols.status.get(i) else { continue };
+            let Some(status) = cols.status.get(i) else {
+                continue;
+            };
             let failed = status == 401 || status == 403;
             let function = cols.function(i);
             let rate = self.function_rate(function);
@@ -213,7 +247,9 @@ impl BruteForce {
             key.push_str(path.split('?').next().unwrap_or(path));
             let source = cols.source_ip.get(i).unwrap_or("(unknown)");
             let target_label = cols.auth_principal.get(i).unwrap_or(&key);
-            let Some((_, w)) = self.windows.at(t) else { continue };
+            let Some((_, w)) = self.windows.at(t) else {
+                continue;
+            };
             if let Some(s) = w.sources.get(source, max) {
                 s.requests += 1;
                 s.rate_sum += rate;
@@ -256,7 +292,9 @@ impl BruteForce {
             };
             let source = cols.source_ip.get(i).unwrap_or("(unknown)");
             let target = cols.user_name.get(i).or_else(|| cols.principal_arn.get(i));
-            let Some((_, w)) = self.windows.at(t) else { continue };
+            let Some((_, w)) = self.windows.at(t) else {
+                continue;
+            };
             if let Some(s) = w.sources.get(source, max) {
                 s.requests += 1;
                 s.rate_sum += rate;

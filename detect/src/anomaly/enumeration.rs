@@ -49,7 +49,12 @@ pub fn rule() -> Arc<RuleInfo> {
         "A source requesting many distinct path templates, mostly answered with 4xx, or \
          many distinct functions: content discovery, wordlist scanning, API mapping.",
         Level::Medium,
-        &["attack.reconnaissance", "attack.t1595.003", "attack.discovery", "attack.t1580"],
+        &[
+            "attack.reconnaissance",
+            "attack.t1595.003",
+            "attack.discovery",
+            "attack.t1580",
+        ],
         &[
             "Crawlers and uptime monitors the owners run",
             "A client whose links broke after a release (many 404s)",
@@ -147,10 +152,20 @@ impl Enumeration {
             }
             // The other sources' 4xx rate, with a weak prior so one source alone
             // still has a reference.
-            let others_rate = (total_errors - s.errors + 1) as f64
-                / (total_status - s.with_status + 20) as f64;
-            let p = (s.with_status > 0).then(|| binomial_tail(s.errors, s.with_status, others_rate));
-            tested.push((source, s, paths, functions, path_walk, function_walk, p, others_rate));
+            let others_rate =
+                (total_errors - s.errors + 1) as f64 / (total_status - s.with_status + 20) as f64;
+            let p =
+                (s.with_status > 0).then(|| binomial_tail(s.errors, s.with_status, others_rate));
+            tested.push((
+                source,
+                s,
+                paths,
+                functions,
+                path_walk,
+                function_walk,
+                p,
+                others_rate,
+            ));
         }
         let ps: Vec<f64> = tested.iter().map(|t| t.6.unwrap_or(0.0)).collect();
         let significant = self.common.correction.significant(&ps, cfg.alpha);
@@ -195,7 +210,9 @@ impl Enumeration {
                 distinct.len(),
                 s.samples.join(" "),
             );
-            let mut stats = Stats::new("distinct templates/functions per source; binomial tail of 4xx vs other sources");
+            let mut stats = Stats::new(
+                "distinct templates/functions per source; binomial tail of 4xx vs other sources",
+            );
             stats
                 .observed(paths as f64)
                 .expected(median)
@@ -213,7 +230,11 @@ impl Enumeration {
             out.push(
                 Draft {
                     rule: self.rule.clone(),
-                    level: if path_walk && function_walk { Level::High } else { Level::Medium },
+                    level: if path_walk && function_walk {
+                        Level::High
+                    } else {
+                        Level::Medium
+                    },
                     confidence: p.map_or(60, |p| confidence_from_p(p, threshold)),
                     message,
                     group: vec![("source_ip", source.to_string())],
@@ -256,9 +277,15 @@ impl Detector for Enumeration {
         for i in 0..batch.num_rows() {
             let t = cols.time(i);
             self.clock.observe(t);
-            let Some(source) = cols.source_ip.get(i) else { continue };
-            let Some((_, w)) = self.windows.at(t) else { continue };
-            let Some(s) = w.get(source, max) else { continue };
+            let Some(source) = cols.source_ip.get(i) else {
+                continue;
+            };
+            let Some((_, w)) = self.windows.at(t) else {
+                continue;
+            };
+            let Some(s) = w.get(source, max) else {
+                continue;
+            };
             if let Some(path) = cols.path.get(i) {
                 if s.templates.len() < MAX_TEMPLATES
                     && s.templates.insert(template_hash(path, &self.hasher))
@@ -298,7 +325,10 @@ mod unit {
     #[test]
     fn templates_collapse_ids() {
         let s = RandomState::new();
-        assert_eq!(template_hash("/orders/1", &s), template_hash("/orders/99?x=1", &s));
+        assert_eq!(
+            template_hash("/orders/1", &s),
+            template_hash("/orders/99?x=1", &s)
+        );
         assert_eq!(
             template_hash("/u/0f8fad5b-d9cb-469f-a165-70867728950e", &s),
             template_hash("/u/7c9e6679-7425-40de-944b-e07fc1f90ae7", &s)

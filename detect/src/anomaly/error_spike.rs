@@ -41,7 +41,12 @@ pub fn rule() -> Arc<RuleInfo> {
         "A function's error, timeout, 5xx, 4xx or throttle rate far above its baseline: \
          exploitation attempts that crash it, resource exhaustion, or probing.",
         Level::Medium,
-        &["attack.impact", "attack.t1499.004", "attack.initial_access", "attack.t1190"],
+        &[
+            "attack.impact",
+            "attack.t1499.004",
+            "attack.initial_access",
+            "attack.t1190",
+        ],
         &[
             "A faulty deployment or a downstream outage",
             "A client sending malformed requests after an API change",
@@ -83,7 +88,11 @@ impl Outcome {
         let (k, n) = match self {
             Outcome::Error | Outcome::Timeout => {
                 let rt = f.runtime.as_ref()?;
-                let k = if self == Outcome::Error { rt.errors } else { rt.timeouts };
+                let k = if self == Outcome::Error {
+                    rt.errors
+                } else {
+                    rt.timeouts
+                };
                 (k, rt.invocations().max(k))
             }
             Outcome::Status5xx => (f.status_5xx, f.with_status),
@@ -114,7 +123,9 @@ impl Counts {
 
     fn trials(&self, o: Outcome) -> u64 {
         match o {
-            Outcome::Error | Outcome::Timeout => self.reports.max(self.starts).max(self.failures(o)),
+            Outcome::Error | Outcome::Timeout => {
+                self.reports.max(self.starts).max(self.failures(o))
+            }
             _ => self.with_status,
         }
     }
@@ -161,13 +172,17 @@ impl ErrorSpike {
         // (function, outcome, k, n, baseline rate, p)
         let mut tested = Vec::new();
         for (function, counts) in &w.map {
-            let Some(fb) = b.function(function) else { continue };
+            let Some(fb) = b.function(function) else {
+                continue;
+            };
             for o in OUTCOMES {
                 let (k, n) = (counts.failures(o), counts.trials(o));
                 if k < cfg.min_support || n == 0 {
                     continue;
                 }
-                let Some((kb, nb)) = o.baseline(fb) else { continue };
+                let Some((kb, nb)) = o.baseline(fb) else {
+                    continue;
+                };
                 let s = (cfg.max_prior_weight / nb as f64).min(1.0);
                 let a = kb as f64 * s + 1.0;
                 let bb = (nb - kb.min(nb)) as f64 * s + 1.0;
@@ -186,10 +201,14 @@ impl ErrorSpike {
             if !sig || observed < cfg.min_ratio * rate {
                 continue;
             }
-            let Some(counts) = w.map.get_mut(&function) else { continue };
+            let Some(counts) = w.map.get_mut(&function) else {
+                continue;
+            };
             let contrib = std::mem::take(&mut counts.failures[o as usize]);
             let level = match o {
-                Outcome::Timeout | Outcome::Status5xx | Outcome::Error if observed >= 0.5 => Level::High,
+                Outcome::Timeout | Outcome::Status5xx | Outcome::Error if observed >= 0.5 => {
+                    Level::High
+                }
                 Outcome::Status4xx | Outcome::Throttle => Level::Low,
                 _ => Level::Medium,
             };
@@ -221,7 +240,10 @@ impl ErrorSpike {
                     level,
                     confidence: confidence_from_p(p, threshold),
                     message,
-                    group: vec![("function", function.to_string()), ("outcome", o.name().to_owned())],
+                    group: vec![
+                        ("function", function.to_string()),
+                        ("outcome", o.name().to_owned()),
+                    ],
                     window_start_us: start,
                     contrib,
                     stats,
@@ -248,9 +270,15 @@ impl Detector for ErrorSpike {
                 for i in 0..batch.num_rows() {
                     let t = cols.time(i);
                     self.clock.observe(t);
-                    let Some(function) = cols.function.get(i) else { continue };
-                    let Some((_, w)) = self.windows.at(t) else { continue };
-                    let Some(c) = w.get(function, max) else { continue };
+                    let Some(function) = cols.function.get(i) else {
+                        continue;
+                    };
+                    let Some((_, w)) = self.windows.at(t) else {
+                        continue;
+                    };
+                    let Some(c) = w.get(function, max) else {
+                        continue;
+                    };
                     let outcome = match cols.kind.get(i) {
                         Some("report") => {
                             c.reports += 1;
@@ -279,9 +307,15 @@ impl Detector for ErrorSpike {
                 for i in 0..batch.num_rows() {
                     let t = cols.time(i);
                     self.clock.observe(t);
-                    let Some(status) = cols.status.get(i) else { continue };
-                    let Some((_, w)) = self.windows.at(t) else { continue };
-                    let Some(c) = w.get(cols.function(i), max) else { continue };
+                    let Some(status) = cols.status.get(i) else {
+                        continue;
+                    };
+                    let Some((_, w)) = self.windows.at(t) else {
+                        continue;
+                    };
+                    let Some(c) = w.get(cols.function(i), max) else {
+                        continue;
+                    };
                     c.with_status += 1;
                     let outcome = match status {
                         429 => Outcome::Throttle,

@@ -83,7 +83,10 @@ impl CloudTrailCols {
     pub(crate) fn evidence(&self, i: usize) -> Value {
         let mut m = Map::new();
         m.insert("table".into(), json!("cloudtrail"));
-        m.insert("time".into(), json!(crate::baseline::sql::literal(self.time(i))));
+        m.insert(
+            "time".into(),
+            json!(crate::baseline::sql::literal(self.time(i))),
+        );
         put(&mut m, "event_id", self.event_id.get(i));
         put(&mut m, "event_source", self.event_source.get(i));
         put(&mut m, "event_name", self.event_name.get(i));
@@ -168,7 +171,10 @@ impl InvocationCols {
     pub(crate) fn evidence(&self, i: usize) -> Value {
         let mut m = Map::new();
         m.insert("table".into(), json!("invocations"));
-        m.insert("time".into(), json!(crate::baseline::sql::literal(self.time(i))));
+        m.insert(
+            "time".into(),
+            json!(crate::baseline::sql::literal(self.time(i))),
+        );
         put(&mut m, "function_name", self.function.get(i));
         put(&mut m, "account_id", self.account.get(i));
         put(&mut m, "region", self.region.get(i));
@@ -229,7 +235,10 @@ impl RuntimeCols {
     pub(crate) fn evidence(&self, i: usize) -> Value {
         let mut m = Map::new();
         m.insert("table".into(), json!("lambda_runtime"));
-        m.insert("time".into(), json!(crate::baseline::sql::literal(self.time(i))));
+        m.insert(
+            "time".into(),
+            json!(crate::baseline::sql::literal(self.time(i))),
+        );
         put(&mut m, "function_name", self.function.get(i));
         put(&mut m, "request_id", self.request_id.get(i));
         put(&mut m, "kind", self.kind.get(i));

@@ -27,7 +27,9 @@ use tripline_ingest::Table;
 use super::config::ExecRoleConfig;
 use super::events::CloudTrailCols;
 use super::sensitivity::service_of;
-use super::window::{fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats, TopCounts, Windows};
+use super::window::{
+    fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats, TopCounts, Windows,
+};
 use super::{Common, Detector};
 use crate::baseline::keys::{is_aws_internal, is_exec_env, network, ua_family};
 use crate::error::DetectError;
@@ -123,7 +125,10 @@ impl ExecRole {
                 _ => functions.first().map(String::as_str),
             };
         }
-        let assumed = cols.principal_type.get(i).is_none_or(|t| t == "AssumedRole");
+        let assumed = cols
+            .principal_type
+            .get(i)
+            .is_none_or(|t| t == "AssumedRole");
         session.filter(|s| assumed && b.function(s).is_some_and(|f| !f.exec_networks16.is_empty()))
     }
 
@@ -166,9 +171,16 @@ impl ExecRole {
                 let mut a: Vec<&str> = f.exec_agents.keys().map(String::as_str).collect();
                 a.sort_unstable();
                 a.truncate(3);
-                format!("the function's calls come from {} with {}", n.join(", "), a.join(", "))
+                format!(
+                    "the function's calls come from {} with {}",
+                    n.join(", "),
+                    a.join(", ")
+                )
             }
-            None => format!("the key was used in Lambda from {}", u.lambda_networks.join(", ")),
+            None => format!(
+                "the key was used in Lambda from {}",
+                u.lambda_networks.join(", ")
+            ),
         };
         let message = format!(
             "Execution-role credentials of Lambda function {} used outside Lambda: {} calls in {} \
@@ -181,16 +193,27 @@ impl ExecRole {
             why.join(", "),
             fmt_top(&apis, 5),
         );
-        let mut stats = Stats::new("new term: network and user agent vs the function's execution environment");
+        let mut stats =
+            Stats::new("new term: network and user agent vs the function's execution environment");
         stats
             .expected(0.0)
             .observed(u.contrib.count as f64)
-            .score(if u.reasons.count_ones() >= 2 { 95.0 } else { 85.0 })
+            .score(if u.reasons.count_ones() >= 2 {
+                95.0
+            } else {
+                85.0
+            })
             .baseline_window(b)
             .top(&apis)
             .set("reasons", json!(why))
-            .set("networks", json!(nets.iter().map(|n| &n.0).collect::<Vec<_>>()))
-            .set("user_agents", json!(agents.iter().map(|a| &a.0).collect::<Vec<_>>()))
+            .set(
+                "networks",
+                json!(nets.iter().map(|n| &n.0).collect::<Vec<_>>()),
+            )
+            .set(
+                "user_agents",
+                json!(agents.iter().map(|a| &a.0).collect::<Vec<_>>()),
+            )
             .set("role", json!(u.role))
             .set("lambda_networks", json!(u.lambda_networks));
         let mut group = vec![("function", u.function.clone())];
@@ -199,7 +222,11 @@ impl ExecRole {
         }
         Draft {
             rule: self.rule.clone(),
-            level: if u.reasons.count_ones() >= 2 { Level::Critical } else { Level::High },
+            level: if u.reasons.count_ones() >= 2 {
+                Level::Critical
+            } else {
+                Level::High
+            },
             confidence: if u.reasons.count_ones() >= 2 { 95 } else { 85 },
             message,
             group,
@@ -233,7 +260,11 @@ impl Detector for ExecRole {
             let access_key = cols.access_key.get(i);
             if is_exec_env(ua) {
                 // The function's own call: remember its key and network.
-                let (Some(k), Some(function)) = (access_key, self.baseline_function(&cols, i).or(cols.session_name.get(i))) else {
+                let (Some(k), Some(function)) = (
+                    access_key,
+                    self.baseline_function(&cols, i)
+                        .or(cols.session_name.get(i)),
+                ) else {
                     continue;
                 };
                 let function = function.to_owned();
@@ -287,7 +318,9 @@ impl Detector for ExecRole {
             key.push_str(&function);
             key.push('\0');
             key.push_str(access_key.unwrap_or(""));
-            let Some((_, w)) = self.windows.at(t) else { continue };
+            let Some((_, w)) = self.windows.at(t) else {
+                continue;
+            };
             let Some(u) = w.get(&key, max) else { continue };
             if u.contrib.count == 0 {
                 u.function = function;

@@ -172,7 +172,11 @@ mod tests {
             "{q:<ts>}",
             "{a:{b:{c:<n>}}}",
         ] {
-            assert!(classify(shape).is_empty(), "{shape}: {:?}", classify(shape).names());
+            assert!(
+                classify(shape).is_empty(),
+                "{shape}: {:?}",
+                classify(shape).names()
+            );
         }
     }
 }

@@ -24,8 +24,8 @@ use super::config::FloodConfig;
 use super::events::InvocationCols;
 use super::stats::count_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups,
-    Stats, TopCounts, Windows,
+    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats,
+    TopCounts, Windows,
 };
 use super::{Common, Detector};
 use crate::error::DetectError;
@@ -111,8 +111,12 @@ impl Flood {
             if n < cfg.min_support {
                 continue;
             }
-            let Some(fb) = b.function(&function) else { continue };
-            let Some(activity) = &fb.per_minute else { continue };
+            let Some(fb) = b.function(&function) else {
+                continue;
+            };
+            let Some(activity) = &fb.per_minute else {
+                continue;
+            };
             let e = activity.expected(start, width, self.common.prior_hours);
             let p = count_tail(n, e.mean, e.variance);
             tested.push((function, traffic, e, p, fb));
@@ -139,7 +143,11 @@ impl Flood {
             let cost = extra * PRICE_PER_REQUEST_USD + gb_seconds * PRICE_PER_GB_SECOND_USD;
             let per_day = cost * 86_400_000_000.0 / width as f64;
             let top = traffic.sources.top(5);
-            let level = if ratio >= 20.0 { Level::High } else { Level::Medium };
+            let level = if ratio >= 20.0 {
+                Level::High
+            } else {
+                Level::Medium
+            };
             let message = format!(
                 "{function} invoked {n} times in {} against {:.1} expected for this hour of the week \
                  ({ratio:.1}×, {}); extra cost ≈ ${cost:.4} (≈ ${per_day:.2}/day at this rate: \
@@ -197,8 +205,12 @@ impl Detector for Flood {
         for i in 0..batch.num_rows() {
             let t = cols.time(i);
             self.clock.observe(t);
-            let Some((_, w)) = self.windows.at(t) else { continue };
-            let Some(traffic) = w.get(cols.function(i), max) else { continue };
+            let Some((_, w)) = self.windows.at(t) else {
+                continue;
+            };
+            let Some(traffic) = w.get(cols.function(i), max) else {
+                continue;
+            };
             if let Some(src) = cols.source_ip.get(i) {
                 traffic.sources.add(src);
             }

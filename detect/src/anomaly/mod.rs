@@ -164,7 +164,10 @@ fn catalogue() -> [Entry; 10] {
             needs_baselines: true,
             enabled: |c| c.access_denied.enabled,
             make: |common, c| {
-                Box::new(access_denied::AccessDenied::new(common, c.access_denied.clone()))
+                Box::new(access_denied::AccessDenied::new(
+                    common,
+                    c.access_denied.clone(),
+                ))
             },
         },
         Entry {

@@ -96,7 +96,10 @@ impl NewApi {
 
     fn rule_for(&mut self, entry: Option<&'static Sensitivity>) -> Arc<RuleInfo> {
         let (pattern, tags) = entry.map_or(("", &[][..]), |e| (e.pattern, e.tags));
-        self.rules.entry(pattern).or_insert_with(|| rule_with(tags)).clone()
+        self.rules
+            .entry(pattern)
+            .or_insert_with(|| rule_with(tags))
+            .clone()
     }
 
     fn close(&mut self, watermark: i64) {
@@ -194,21 +197,30 @@ impl Detector for NewApi {
         };
         let cols = CloudTrailCols::new(batch)?;
         let max = self.common.max_entities;
-        let (read_w, write_w, min_score) = (self.cfg.read_only_weight, self.cfg.write_weight, self.cfg.min_score);
+        let (read_w, write_w, min_score) = (
+            self.cfg.read_only_weight,
+            self.cfg.write_weight,
+            self.cfg.min_score,
+        );
         let mut key = std::mem::take(&mut self.key);
         for i in 0..batch.num_rows() {
             let t = cols.time(i);
             self.clock.observe(t);
-            let (Some(principal), Some(source), Some(name)) =
-                (cols.principal(i), cols.event_source.get(i), cols.event_name.get(i))
-            else {
+            let (Some(principal), Some(source), Some(name)) = (
+                cols.principal(i),
+                cols.event_source.get(i),
+                cols.event_name.get(i),
+            ) else {
                 continue;
             };
-            let Some(pb) = b.principal(principal) else { continue };
+            let Some(pb) = b.principal(principal) else {
+                continue;
+            };
             if pb.events < self.cfg.min_history || pb.api(source, name).is_some() {
                 continue;
             }
-            let (weight, entry) = sensitivity::weight(source, name, cols.read_only.get(i), read_w, write_w);
+            let (weight, entry) =
+                sensitivity::weight(source, name, cols.read_only.get(i), read_w, write_w);
             if 100.0 * weight < min_score {
                 continue;
             }
@@ -221,8 +233,12 @@ impl Detector for NewApi {
             if self.reported.contains(key.as_str()) {
                 continue;
             }
-            let Some((_, w)) = self.windows.at(t) else { continue };
-            let Some(term) = w.get(&key, max) else { continue };
+            let Some((_, w)) = self.windows.at(t) else {
+                continue;
+            };
+            let Some(term) = w.get(&key, max) else {
+                continue;
+            };
             if term.contrib.count == 0 {
                 term.principal = principal.to_owned();
                 term.account = cols.account.get(i).map(str::to_owned);
@@ -231,7 +247,11 @@ impl Detector for NewApi {
                 term.weight = weight;
                 term.entry = entry;
             }
-            if let Some(net) = cols.source_ip.get(i).and_then(|ip| crate::baseline::keys::network(ip, false)) {
+            if let Some(net) = cols
+                .source_ip
+                .get(i)
+                .and_then(|ip| crate::baseline::keys::network(ip, false))
+            {
                 term.networks.add(&net);
             }
             if term.contrib.add(t, cols.event_id.get(i), 1) {

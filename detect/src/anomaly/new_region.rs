@@ -36,8 +36,16 @@ pub fn region_rule() -> Arc<RuleInfo> {
         "API calls in an AWS region absent from the account's baseline: resources started \
          where nobody looks.",
         Level::Medium,
-        &["attack.defense_evasion", "attack.t1535", "attack.impact", "attack.t1496"],
-        &["Expansion to a new region", "A global service logged in a new region"],
+        &[
+            "attack.defense_evasion",
+            "attack.t1535",
+            "attack.impact",
+            "attack.t1496",
+        ],
+        &[
+            "Expansion to a new region",
+            "A global service logged in a new region",
+        ],
     )
 }
 
@@ -131,7 +139,12 @@ impl NewRegion {
             fmt_top(&principals, 3),
             fmt_top(&apis, 5),
             ab.map_or(0, |a| a.events),
-            usual.iter().take(5).map(|(v, _)| v.as_str()).collect::<Vec<_>>().join(", "),
+            usual
+                .iter()
+                .take(5)
+                .map(|(v, _)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         );
         let mut stats = Stats::new("new term vs the account's baseline");
         stats
@@ -143,9 +156,16 @@ impl NewRegion {
             .set("kind", json!(what))
             .set("value", json!(t.value))
             .set("apis", json!(apis.iter().map(|a| &a.0).collect::<Vec<_>>()))
-            .set("baseline_values", json!(usual.iter().map(|(v, _)| v).collect::<Vec<_>>()));
+            .set(
+                "baseline_values",
+                json!(usual.iter().map(|(v, _)| v).collect::<Vec<_>>()),
+            );
         Draft {
-            rule: if t.region { self.region_rule.clone() } else { self.service_rule.clone() },
+            rule: if t.region {
+                self.region_rule.clone()
+            } else {
+                self.service_rule.clone()
+            },
             level: if t.region { Level::Medium } else { Level::Low },
             confidence: if t.region { 70 } else { 50 },
             message,
@@ -177,11 +197,17 @@ impl Detector for NewRegion {
         for i in 0..batch.num_rows() {
             let t = cols.time(i);
             self.clock.observe(t);
-            let Some(account) = cols.account.get(i) else { continue };
-            if cols.principal_type.get(i) == Some("AWSService") || cols.invoked_by.get(i).is_some() {
+            let Some(account) = cols.account.get(i) else {
+                continue;
+            };
+            if cols.principal_type.get(i) == Some("AWSService") || cols.invoked_by.get(i).is_some()
+            {
                 continue;
             }
-            let Some(ab) = b.account(account).filter(|a| a.events >= self.cfg.min_history) else {
+            let Some(ab) = b
+                .account(account)
+                .filter(|a| a.events >= self.cfg.min_history)
+            else {
                 continue;
             };
             let region = cols.region.get(i).filter(|r| !ab.regions.contains_key(*r));
@@ -193,19 +219,28 @@ impl Detector for NewRegion {
                 let Some(value) = value else { continue };
                 key.clear();
                 key.push_str(account);
-                key.push_str(if is_region { "\0region\0" } else { "\0service\0" });
+                key.push_str(if is_region {
+                    "\0region\0"
+                } else {
+                    "\0service\0"
+                });
                 key.push_str(value);
                 if self.reported.contains(key.as_str()) {
                     continue;
                 }
-                let Some((_, w)) = self.windows.at(t) else { continue };
-                let Some(term) = w.get(&key, max) else { continue };
+                let Some((_, w)) = self.windows.at(t) else {
+                    continue;
+                };
+                let Some(term) = w.get(&key, max) else {
+                    continue;
+                };
                 if term.contrib.count == 0 {
                     term.account = account.to_owned();
                     term.value = value.to_owned();
                     term.region = is_region;
                 }
-                term.principals.add(cols.principal(i).unwrap_or("(unknown)"));
+                term.principals
+                    .add(cols.principal(i).unwrap_or("(unknown)"));
                 term.apis.add(&format!(
                     "{}:{}",
                     service_of(cols.event_source.get(i).unwrap_or("")),

@@ -104,7 +104,12 @@ impl Outlier {
 
     /// The baseline distribution of `metric` for `function`, when trustworthy.
     fn distribution(&self, function: &str, metric: Metric) -> Option<Robust> {
-        let rt = self.common.baselines()?.function(function)?.runtime.as_ref()?;
+        let rt = self
+            .common
+            .baselines()?
+            .function(function)?
+            .runtime
+            .as_ref()?;
         if rt.reports < self.cfg.min_baseline_reports {
             return None;
         }
@@ -123,16 +128,31 @@ impl Outlier {
                 if k < cfg.min_support {
                     continue;
                 }
-                let Some(dist) = self.distribution(&function, metric) else { continue };
+                let Some(dist) = self.distribution(&function, metric) else {
+                    continue;
+                };
                 let p = binomial_tail(k, r.n.max(k), cfg.null_rate);
-                tested.push((function.clone(), m, metric, k, r.n.max(k), r.max_z[m], r.max_value[m], dist, p, r.outliers[m].clone()));
+                tested.push((
+                    function.clone(),
+                    m,
+                    metric,
+                    k,
+                    r.n.max(k),
+                    r.max_z[m],
+                    r.max_value[m],
+                    dist,
+                    p,
+                    r.outliers[m].clone(),
+                ));
             }
         }
         let ps: Vec<f64> = tested.iter().map(|t| t.8).collect();
         let significant = self.common.correction.significant(&ps, cfg.alpha);
         let threshold = self.common.correction.threshold(ps.len(), cfg.alpha);
         let mut out = Vec::new();
-        for ((function, _, metric, k, n, z, max, dist, p, contrib), sig) in tested.into_iter().zip(significant) {
+        for ((function, _, metric, k, n, z, max, dist, p, contrib), sig) in
+            tested.into_iter().zip(significant)
+        {
             if !sig {
                 continue;
             }
@@ -152,7 +172,8 @@ impl Outlier {
                 cfg.null_rate * n as f64,
                 fmt_p(p),
             );
-            let mut stats = Stats::new("robust z (median/MAD) above p99; binomial tail of outlier count");
+            let mut stats =
+                Stats::new("robust z (median/MAD) above p99; binomial tail of outlier count");
             stats
                 .expected(cfg.null_rate * n as f64)
                 .observed(k as f64)
@@ -169,10 +190,17 @@ impl Outlier {
             out.push(
                 Draft {
                     rule: self.rule.clone(),
-                    level: if z >= 3.0 * cfg.z_threshold { Level::High } else { Level::Medium },
+                    level: if z >= 3.0 * cfg.z_threshold {
+                        Level::High
+                    } else {
+                        Level::Medium
+                    },
                     confidence: confidence_from_p(p, threshold),
                     message,
-                    group: vec![("function", function.to_string()), ("metric", metric.name().to_owned())],
+                    group: vec![
+                        ("function", function.to_string()),
+                        ("metric", metric.name().to_owned()),
+                    ],
                     window_start_us: start,
                     contrib,
                     stats,
@@ -203,18 +231,26 @@ impl Detector for Outlier {
             if cols.kind.get(i) != Some("report") {
                 continue;
             }
-            let Some(function) = cols.function.get(i) else { continue };
+            let Some(function) = cols.function.get(i) else {
+                continue;
+            };
             let values = [cols.duration.get(i), cols.max_memory.get(i)];
             // Distributions first (immutable borrow), then the window.
             let dists = [
                 values[0].and_then(|_| self.distribution(function, Metric::Duration)),
                 values[1].and_then(|_| self.distribution(function, Metric::Memory)),
             ];
-            let Some((_, w)) = self.windows.at(t) else { continue };
-            let Some(r) = w.get(function, max) else { continue };
+            let Some((_, w)) = self.windows.at(t) else {
+                continue;
+            };
+            let Some(r) = w.get(function, max) else {
+                continue;
+            };
             r.n += 1;
             for m in 0..2 {
-                let (Some(x), Some(d)) = (values[m], dists[m]) else { continue };
+                let (Some(x), Some(d)) = (values[m], dists[m]) else {
+                    continue;
+                };
                 if x <= d.p99 {
                     continue;
                 }

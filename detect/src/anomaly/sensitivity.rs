@@ -148,7 +148,14 @@ pub fn weight(
             .iter()
             .any(|p| event_name.starts_with(p))
     });
-    (if reads { read_only_weight } else { write_weight }, None)
+    (
+        if reads {
+            read_only_weight
+        } else {
+            write_weight
+        },
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -172,10 +179,22 @@ mod tests {
 
     #[test]
     fn unknown_reads_and_writes_get_the_configured_weights() {
-        assert_eq!(weight("s3.amazonaws.com", "GetObject", Some(true), 0.0, 0.2).0, 0.0);
-        assert_eq!(weight("ec2.amazonaws.com", "CreateTags", Some(false), 0.0, 0.2).0, 0.2);
-        assert_eq!(weight("ec2.amazonaws.com", "DescribeVpcs", None, 0.1, 0.2).0, 0.1);
-        assert_eq!(weight("kms.amazonaws.com", "Decrypt", Some(true), 0.0, 0.2).0, 0.7);
+        assert_eq!(
+            weight("s3.amazonaws.com", "GetObject", Some(true), 0.0, 0.2).0,
+            0.0
+        );
+        assert_eq!(
+            weight("ec2.amazonaws.com", "CreateTags", Some(false), 0.0, 0.2).0,
+            0.2
+        );
+        assert_eq!(
+            weight("ec2.amazonaws.com", "DescribeVpcs", None, 0.1, 0.2).0,
+            0.1
+        );
+        assert_eq!(
+            weight("kms.amazonaws.com", "Decrypt", Some(true), 0.0, 0.2).0,
+            0.7
+        );
         // The table's order: specific entries are not shadowed by wildcards.
         for (i, s) in SENSITIVE_APIS.iter().enumerate() {
             let (svc, name) = s.pattern.split_once(':').unwrap();

@@ -24,8 +24,8 @@ use super::events::InvocationCols;
 use super::families::{classify, FamilySet};
 use super::stats::poisson_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups,
-    Stats, TopCounts, Windows,
+    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats,
+    TopCounts, Windows,
 };
 use super::{Common, Detector};
 use crate::error::DetectError;
@@ -43,7 +43,12 @@ pub fn rule() -> Arc<RuleInfo> {
          or carries attack tokens, sent in many requests: from one source in a burst, or \
          from many sources a few requests each (low and slow).",
         Level::Medium,
-        &["attack.initial_access", "attack.t1190", "attack.reconnaissance", "attack.t1595.002"],
+        &[
+            "attack.initial_access",
+            "attack.t1190",
+            "attack.reconnaissance",
+            "attack.t1595.002",
+        ],
         &[
             "A deployment that changes the request format makes a new shape common at once",
             "Load tests and vulnerability scans run by the owners",
@@ -145,7 +150,11 @@ impl Spray {
             for (shape, g) in traffic.shapes.map {
                 let n = g.contrib.count;
                 let supported = match mode {
-                    Mode::Burst => g.sources.top(1).first().is_some_and(|(_, c)| *c >= cfg.min_support),
+                    Mode::Burst => g
+                        .sources
+                        .top(1)
+                        .first()
+                        .is_some_and(|(_, c)| *c >= cfg.min_support),
                     Mode::Distributed => {
                         let mut per_source: Vec<u64> = g.sources.values().collect();
                         per_source.sort_unstable();
@@ -158,7 +167,9 @@ impl Spray {
                 if !supported {
                     continue;
                 }
-                let frequency = fb.filter(|f| f.shaped > 0).map(|f| f.shape_frequency(&shape).frequency);
+                let frequency = fb
+                    .filter(|f| f.shaped > 0)
+                    .map(|f| f.shape_frequency(&shape).frequency);
                 let rare = frequency.map(|f| f < cfg.rare_frequency);
                 if rare == Some(false) || (rare.is_none() && g.families.is_empty()) {
                     continue;
@@ -247,12 +258,25 @@ impl Spray {
                 .set("baseline_frequency", json!(c.frequency))
                 .set(
                     "attack_tags",
-                    json!(c.group.families.families().flat_map(|f| f.tags.iter().copied()).collect::<Vec<_>>()),
+                    json!(c
+                        .group
+                        .families
+                        .families()
+                        .flat_map(|f| f.tags.iter().copied())
+                        .collect::<Vec<_>>()),
                 );
             let mut group = vec![
                 ("function", c.function.to_string()),
                 ("payload_shape", c.shape.to_string()),
-                ("mode", if mode == Mode::Burst { "burst" } else { "distributed" }.to_owned()),
+                (
+                    "mode",
+                    if mode == Mode::Burst {
+                        "burst"
+                    } else {
+                        "distributed"
+                    }
+                    .to_owned(),
+                ),
             ];
             if mode == Mode::Burst {
                 if let Some((src, _)) = top.first() {
@@ -263,7 +287,7 @@ impl Spray {
                 Draft {
                     rule: self.rule.clone(),
                     level,
-                    confidence: confidence.min(99) as u8,
+                    confidence: confidence.min(99),
                     message,
                     group,
                     window_start_us: start,
@@ -293,10 +317,14 @@ fn add_row(
     evidence_after: u64,
 ) {
     let Some((_, w)) = windows.at(t) else { return };
-    let Some(traffic) = w.functions.get(function, max) else { return };
+    let Some(traffic) = w.functions.get(function, max) else {
+        return;
+    };
     traffic.requests += 1;
     let Some(shape) = shape else { return };
-    let Some(g) = traffic.shapes.get(shape, max) else { return };
+    let Some(g) = traffic.shapes.get(shape, max) else {
+        return;
+    };
     g.families.0 |= families.0;
     g.sources.add(source);
     if g.contrib.add(t, cols.id(i), evidence_after) {
@@ -331,8 +359,30 @@ impl Detector for Spray {
             }
             let function = cols.function(i);
             let source = cols.source_ip.get(i).unwrap_or("(unknown)");
-            add_row(&mut self.burst, t, function, shape, source, families, &cols, i, max, evidence_after);
-            add_row(&mut self.slow, t, function, shape, source, families, &cols, i, max, evidence_after);
+            add_row(
+                &mut self.burst,
+                t,
+                function,
+                shape,
+                source,
+                families,
+                &cols,
+                i,
+                max,
+                evidence_after,
+            );
+            add_row(
+                &mut self.slow,
+                t,
+                function,
+                shape,
+                source,
+                families,
+                &cols,
+                i,
+                max,
+                evidence_after,
+            );
         }
         self.close(self.clock.watermark());
         Ok(())

@@ -16,7 +16,7 @@ pub fn poisson_tail(k: u64, mean: f64) -> f64 {
     if k == 0 {
         return 1.0;
     }
-    if !(mean > 0.0) {
+    if mean.is_nan() || mean <= 0.0 {
         return 0.0;
     }
     match Poisson::new(mean) {
@@ -31,10 +31,10 @@ pub fn count_tail(k: u64, mean: f64, variance: f64) -> f64 {
     if k == 0 {
         return 1.0;
     }
-    if !(mean > 0.0) {
+    if mean.is_nan() || mean <= 0.0 {
         return 0.0;
     }
-    if !(variance > mean * 1.05) {
+    if variance.is_nan() || variance <= mean * 1.05 {
         return poisson_tail(k, mean);
     }
     // Mean r(1-p)/p and variance r(1-p)/p², solved for r and p.

@@ -71,7 +71,6 @@ impl<S: Default> Windows<S> {
         self.closed_before = self.closed_before.max(bound);
         closed
     }
-
 }
 
 /// The newest event time seen, and how far behind it windows may still change.
@@ -240,7 +239,11 @@ impl<V: Default> Groups<Box<str>, V> {
 
 /// A stable finding uid: blake3 of the detector id, the group (sorted key=value) and
 /// the window start, so a replay of the same input yields the same uid.
-pub(crate) fn stable_uid(rule_id: &str, group: &BTreeMap<String, String>, window_start_us: i64) -> String {
+pub(crate) fn stable_uid(
+    rule_id: &str,
+    group: &BTreeMap<String, String>,
+    window_start_us: i64,
+) -> String {
     let mut h = blake3::Hasher::new();
     h.update(rule_id.as_bytes());
     for (k, v) in group {
@@ -429,7 +432,7 @@ impl Draft {
 /// Confidence (0–100) from a p-value: 50 at the threshold, rising with each decade
 /// below it.
 pub(crate) fn confidence_from_p(p: f64, threshold: f64) -> u8 {
-    if !(p > 0.0) {
+    if p.is_nan() || p <= 0.0 {
         return 99;
     }
     let decades = (threshold.max(f64::MIN_POSITIVE) / p).log10().max(0.0);

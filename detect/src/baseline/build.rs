@@ -79,7 +79,12 @@ pub async fn build(lake: &Path, opts: &BaselineOptions) -> Result<BaselineSummar
 /// rather than fail.
 async fn limit_sort_reservation(session: &LakeSession) -> Result<(), DetectError> {
     let limit = session.options().memory_limit;
-    let partitions = session.context().state().config().target_partitions().max(1);
+    let partitions = session
+        .context()
+        .state()
+        .config()
+        .target_partitions()
+        .max(1);
     let bytes = (limit / (4 * partitions)).clamp(64 << 10, 10 << 20);
     let set = format!("SET datafusion.execution.sort_spill_reservation_bytes = {bytes}");
     let df = session

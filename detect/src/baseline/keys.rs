@@ -96,7 +96,7 @@ pub fn ua_family(user_agent: &str) -> Option<String> {
         "aws-console"
     } else {
         let token = lower
-            .split(|c: char| c == '/' || c == ' ' || c == '(' || c == ',' || c == ']')
+            .split(['/', ' ', '(', ',', ']'])
             .next()
             .unwrap_or_default();
         if token.ends_with(".amazonaws.com") {
@@ -132,7 +132,7 @@ pub fn register_udfs(ctx: &SessionContext) {
                 let input = single_utf8(args)?;
                 let out: StringArray = input
                     .iter()
-                    .map(|v| v.and_then(|s| f(s)))
+                    .map(|v| v.and_then(f))
                     .collect::<Vec<_>>()
                     .into();
                 Ok(ColumnarValue::Array(Arc::new(out)))
@@ -184,7 +184,10 @@ mod tests {
         assert_eq!(network("203.0.113.9", true).unwrap(), "203.0.0.0/16");
         assert_eq!(network("203.0.113.9", false).unwrap(), "203.0.113.0/24");
         assert_eq!(network("2001:db8:1:2::9", true).unwrap(), "2001:db8::/32");
-        assert_eq!(network("2001:db8:1:2::9", false).unwrap(), "2001:db8:1::/48");
+        assert_eq!(
+            network("2001:db8:1:2::9", false).unwrap(),
+            "2001:db8:1::/48"
+        );
         assert_eq!(network("lambda.amazonaws.com", true).unwrap(), AWS_INTERNAL);
         assert_eq!(network("AWS Internal", false).unwrap(), AWS_INTERNAL);
         assert_eq!(network(" ", false), None);
@@ -195,7 +198,10 @@ mod tests {
     #[test]
     fn user_agent_families_drop_versions() {
         let f = |ua: &str| ua_family(ua).unwrap();
-        assert_eq!(f("aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64"), "aws-cli");
+        assert_eq!(
+            f("aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64"),
+            "aws-cli"
+        );
         assert_eq!(f("Boto3/1.34.2 md/Botocore#1.34.2 ua/2.0"), "boto3");
         assert_eq!(
             f("Boto3/1.34.2 md/Botocore#1.34.2 exec-env/AWS_Lambda_python3.12"),
@@ -219,7 +225,11 @@ mod tests {
         ] {
             assert!(is_access_denied(code), "{code}");
         }
-        for code in ["ThrottlingException", "NoSuchEntity", "InvalidClientTokenId"] {
+        for code in [
+            "ThrottlingException",
+            "NoSuchEntity",
+            "InvalidClientTokenId",
+        ] {
             assert!(!is_access_denied(code), "{code}");
         }
     }

@@ -74,7 +74,13 @@ impl Activity {
     /// bucket of `bucket_secs`, with `variance`, over `span` buckets from
     /// `first_bucket`. For simulations and tests; built baselines come from
     /// [`super::load`].
-    pub fn uniform(bucket_secs: i64, first_bucket: i64, span: u64, mean: f64, variance: f64) -> Self {
+    pub fn uniform(
+        bucket_secs: i64,
+        first_bucket: i64,
+        span: u64,
+        mean: f64,
+        variance: f64,
+    ) -> Self {
         let mut a = Activity::new(bucket_secs, first_bucket, span);
         a.mean = mean;
         a.variance = variance;
@@ -302,7 +308,9 @@ impl FunctionBaseline {
             };
         }
         let kept: u64 = self.shapes.values().sum();
-        let tail_shapes = self.distinct_shapes.saturating_sub(self.shapes.len() as u64);
+        let tail_shapes = self
+            .distinct_shapes
+            .saturating_sub(self.shapes.len() as u64);
         let frequency = if tail_shapes > 0 {
             self.shaped.saturating_sub(kept) as f64 / total / tail_shapes as f64
         } else {
@@ -482,11 +490,14 @@ fn fill(b: &mut Baselines, table: &str, batch: &RecordBatch) -> Result<(), Strin
             let (key, account) = (s("principal")?, s("account_id")?);
             let (events, errors, denied) = (i("events")?, i("errors")?, i("access_denied")?);
             let (first, last) = (i("first_seen")?, i("last_seen")?);
-            let (first_hour, span, active) = (i("first_hour")?, i("span_hours")?, i("active_hours")?);
-            let (max_hourly, mean, var) = (i("max_hourly")?, f("hourly_mean")?, f("hourly_variance")?);
+            let (first_hour, span, active) =
+                (i("first_hour")?, i("span_hours")?, i("active_hours")?);
+            let (max_hourly, mean, var) =
+                (i("max_hourly")?, f("hourly_mean")?, f("hourly_variance")?);
             for r in 0..n {
                 let Some(k) = key.get(r) else { continue };
-                let mut hourly = Activity::new(3600, first_hour.get(r).unwrap_or(0), u(span.get(r)));
+                let mut hourly =
+                    Activity::new(3600, first_hour.get(r).unwrap_or(0), u(span.get(r)));
                 hourly.active_buckets = u(active.get(r));
                 hourly.total = u(events.get(r));
                 hourly.max_per_bucket = u(max_hourly.get(r));
@@ -536,7 +547,11 @@ fn fill(b: &mut Baselines, table: &str, batch: &RecordBatch) -> Result<(), Strin
         }
         "principal_profile" | "function_profile" => {
             let principal = table == "principal_profile";
-            let key = s(if principal { "principal" } else { "function_name" })?;
+            let key = s(if principal {
+                "principal"
+            } else {
+                "function_name"
+            })?;
             let how = i("hour_of_week")?;
             let count = i(if principal { "events" } else { "invocations" })?;
             for r in 0..n {
@@ -559,7 +574,8 @@ fn fill(b: &mut Baselines, table: &str, batch: &RecordBatch) -> Result<(), Strin
                 "function_values" => "function_name",
                 _ => "account_id",
             };
-            let (owner, kind, value, events) = (s(owner_col)?, s("kind")?, s("value")?, i("events")?);
+            let (owner, kind, value, events) =
+                (s(owner_col)?, s("kind")?, s("value")?, i("events")?);
             for r in 0..n {
                 let (Some(o), Some(k), Some(v)) = (owner.get(r), kind.get(r), value.get(r)) else {
                     continue;
@@ -567,7 +583,9 @@ fn fill(b: &mut Baselines, table: &str, batch: &RecordBatch) -> Result<(), Strin
                 let c = u(events.get(r));
                 let map = match table {
                     "principal_values" => {
-                        let Some(p) = b.principals.get_mut(o) else { continue };
+                        let Some(p) = b.principals.get_mut(o) else {
+                            continue;
+                        };
                         match k {
                             "net16" => &mut p.networks16,
                             "net24" => &mut p.networks24,
@@ -631,10 +649,30 @@ fn fill_function_rate(b: &mut Baselines, batch: &RecordBatch) -> Result<(), Stri
     let i = |name| I64Col::new(batch, name);
     let f = |name| F64Col::new(batch, name);
     let (key, account, region) = (s("function_name")?, s("account_id")?, s("region")?);
-    let (inv, with_status, s4, s5) = (i("invocations")?, i("with_status")?, i("status_4xx")?, i("status_5xx")?);
-    let (throttles, auth, shaped, distinct) = (i("throttles")?, i("auth_failures")?, i("shaped")?, i("distinct_shapes")?);
-    let (first_minute, span, active, max_pm) = (i("first_minute")?, i("span_minutes")?, i("active_minutes")?, i("max_per_minute")?);
-    let (mean, var, src_mean, src_max) = (f("minute_mean")?, f("minute_variance")?, f("sources_per_hour_mean")?, i("sources_per_hour_max")?);
+    let (inv, with_status, s4, s5) = (
+        i("invocations")?,
+        i("with_status")?,
+        i("status_4xx")?,
+        i("status_5xx")?,
+    );
+    let (throttles, auth, shaped, distinct) = (
+        i("throttles")?,
+        i("auth_failures")?,
+        i("shaped")?,
+        i("distinct_shapes")?,
+    );
+    let (first_minute, span, active, max_pm) = (
+        i("first_minute")?,
+        i("span_minutes")?,
+        i("active_minutes")?,
+        i("max_per_minute")?,
+    );
+    let (mean, var, src_mean, src_max) = (
+        f("minute_mean")?,
+        f("minute_variance")?,
+        f("sources_per_hour_mean")?,
+        i("sources_per_hour_max")?,
+    );
     for r in 0..batch.num_rows() {
         let Some(k) = key.get(r) else { continue };
         let fb = b.functions.entry(k.to_owned()).or_default();
@@ -666,8 +704,18 @@ fn fill_function_runtime(b: &mut Baselines, batch: &RecordBatch) -> Result<(), S
     let i = |name| I64Col::new(batch, name);
     let f = |name| F64Col::new(batch, name);
     let key = s("function_name")?;
-    let (reports, starts, errors, timeouts, cold) = (i("reports")?, i("starts")?, i("errors")?, i("timeouts")?, i("cold_starts")?);
-    let (d_med, d_mad, d_p99) = (f("duration_median")?, f("duration_mad")?, f("duration_p99")?);
+    let (reports, starts, errors, timeouts, cold) = (
+        i("reports")?,
+        i("starts")?,
+        i("errors")?,
+        i("timeouts")?,
+        i("cold_starts")?,
+    );
+    let (d_med, d_mad, d_p99) = (
+        f("duration_median")?,
+        f("duration_mad")?,
+        f("duration_p99")?,
+    );
     let (m_med, m_mad, m_p99) = (f("memory_median")?, f("memory_mad")?, f("memory_p99")?);
     let memory_mb = i("memory_mb")?;
     let robust = |med: Option<f64>, mad: Option<f64>, p99: Option<f64>| {
@@ -747,7 +795,10 @@ mod tests {
         let quiet = a.expected(nine + 3_600_000_000, 3_600_000_000, 1.0);
         assert!(busy.mean > 40.0 && busy.mean < 100.0, "{busy:?}");
         assert!(quiet.mean < 1.0, "{quiet:?}");
-        assert!(busy.variance > busy.mean, "bursty process is over-dispersed");
+        assert!(
+            busy.variance > busy.mean,
+            "bursty process is over-dispersed"
+        );
         // Half an hour expects half as much.
         let half = a.expected(nine, 1_800_000_000, 1.0);
         assert!((half.mean * 2.0 - busy.mean).abs() < 1e-9);

@@ -95,19 +95,42 @@ fn lake() -> (tempfile::TempDir, Truth) {
         for h in 0..24 {
             let t = base + h * HOUR;
             for k in 0..3 {
-                ct_rows.push(ct(t + k * MINUTE, k as usize, (CI, Some(CI)), ("s3.amazonaws.com", "GetObject")));
+                ct_rows.push(ct(
+                    t + k * MINUTE,
+                    k as usize,
+                    (CI, Some(CI)),
+                    ("s3.amazonaws.com", "GetObject"),
+                ));
                 truth.ci_events += 1;
                 truth.ci_get_object += 1;
             }
-            ct_rows.push(ct(t + 30 * MINUTE, 9, ("arn:aws:sts::111122223333:assumed-role/orders-role/orders", Some(ORDERS_ROLE)), ("dynamodb.amazonaws.com", "PutItem")));
+            ct_rows.push(ct(
+                t + 30 * MINUTE,
+                9,
+                (
+                    "arn:aws:sts::111122223333:assumed-role/orders-role/orders",
+                    Some(ORDERS_ROLE),
+                ),
+                ("dynamodb.amazonaws.com", "PutItem"),
+            ));
         }
-        let mut deploy = ct(base + 10 * HOUR, 7, (CI, Some(CI)), ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"));
+        let mut deploy = ct(
+            base + 10 * HOUR,
+            7,
+            (CI, Some(CI)),
+            ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"),
+        );
         if day == 1 {
             deploy["error_code"] = json!("AccessDenied");
         }
         ct_rows.push(deploy);
         truth.ci_events += 1;
-        ct_rows.push(ct(base + 12 * HOUR, 1, (ALICE, None), ("ec2.amazonaws.com", "DescribeInstances")));
+        ct_rows.push(ct(
+            base + 12 * HOUR,
+            1,
+            (ALICE, None),
+            ("ec2.amazonaws.com", "DescribeInstances"),
+        ));
         write_part(dir.path(), Table::CloudTrail, date, &ct_rows);
 
         let mut inv = Vec::new();
@@ -116,7 +139,11 @@ fn lake() -> (tempfile::TempDir, Truth) {
             for k in 0..2 {
                 let t = base + 9 * HOUR + m * MINUTE + k * 20_000_000;
                 let id = format!("req-{day}-{m}-{k}");
-                let shape = if k == 0 { "GET {path:/a}" } else { "POST {body:{id:<int>}}" };
+                let shape = if k == 0 {
+                    "GET {path:/a}"
+                } else {
+                    "POST {body:{id:<int>}}"
+                };
                 truth.orders_invocations += 1;
                 truth.orders_shape_a += u64::from(k == 0);
                 inv.push(json!({
@@ -164,7 +191,10 @@ fn build_then_load_gives_back_what_was_built() {
     let (dir, truth) = lake();
     let summary = run(build(dir.path(), &options())).expect("builds");
     let meta = &summary.meta;
-    assert_eq!(meta.version, format!("v{}", (T0 + 3 * 24 * HOUR) / 1_000_000));
+    assert_eq!(
+        meta.version,
+        format!("v{}", (T0 + 3 * 24 * HOUR) / 1_000_000)
+    );
     let range = meta.time_range.expect("the lake has events");
     assert_eq!(range.start_us, T0);
     assert!(range.end_us > T0 + 24 * HOUR + 23 * HOUR && range.end_us <= T0 + 48 * HOUR);
@@ -185,7 +215,10 @@ fn build_then_load_gives_back_what_was_built() {
     assert_eq!(ci.events, truth.ci_events);
     assert_eq!(ci.access_denied, 1);
     assert_eq!(ci.errors, 1);
-    assert_eq!(ci.api("s3.amazonaws.com", "GetObject").unwrap().events, truth.ci_get_object);
+    assert_eq!(
+        ci.api("s3.amazonaws.com", "GetObject").unwrap().events,
+        truth.ci_get_object
+    );
     assert!(ci.api("iam.amazonaws.com", "CreateAccessKey").is_none());
     assert_eq!(ci.networks16.get("203.0.0.0/16"), Some(&truth.ci_events));
     assert_eq!(ci.networks24.get("203.0.113.0/24"), Some(&truth.ci_events));
@@ -204,12 +237,18 @@ fn build_then_load_gives_back_what_was_built() {
     // The function.
     let orders = b.function("orders").expect("orders");
     assert_eq!(orders.invocations, truth.orders_invocations);
-    assert_eq!(orders.shapes.get("GET {path:/a}"), Some(&truth.orders_shape_a));
+    assert_eq!(
+        orders.shapes.get("GET {path:/a}"),
+        Some(&truth.orders_shape_a)
+    );
     assert_eq!(orders.distinct_shapes, 2);
     assert_eq!(orders.status_4xx, 2 * 12 * 2);
     assert_eq!(orders.sources_per_hour_max, 5);
     let per_minute = orders.per_minute.as_ref().expect("invocations");
-    assert!((per_minute.mean * per_minute.span_buckets as f64 - truth.orders_invocations as f64).abs() < 1e-6);
+    assert!(
+        (per_minute.mean * per_minute.span_buckets as f64 - truth.orders_invocations as f64).abs()
+            < 1e-6
+    );
     let rt = orders.runtime.as_ref().expect("reports");
     assert_eq!(rt.reports, truth.orders_invocations);
     // The first minute of each day is a cold start for both of its invocations.
@@ -217,7 +256,10 @@ fn build_then_load_gives_back_what_was_built() {
     let duration = rt.duration.expect("durations");
     assert!((100.0..=106.0).contains(&duration.median), "{duration:?}");
     assert!(duration.mad >= 1.0 && duration.mad <= 3.0, "{duration:?}");
-    assert!(duration.p99 >= 105.0 && duration.p99 <= 106.5, "{duration:?}");
+    assert!(
+        duration.p99 >= 105.0 && duration.p99 <= 106.5,
+        "{duration:?}"
+    );
     assert_eq!(rt.memory_mb, Some(128));
     // Its execution role's session, from CloudTrail.
     assert!(orders.exec_networks16.contains_key("3.5.0.0/16"));
@@ -244,11 +286,21 @@ fn from_and_to_restrict_the_range() {
         ..options()
     };
     let summary = run(build(dir.path(), &opts)).expect("builds");
-    assert_eq!(summary.meta.time_range, Some(TimeRange::new(T0, T0 + 24 * HOUR)));
+    assert_eq!(
+        summary.meta.time_range,
+        Some(TimeRange::new(T0, T0 + 24 * HOUR))
+    );
     let b = load(dir.path()).unwrap().unwrap();
     assert_eq!(b.principal(CI).unwrap().events, truth.ci_events / 2);
-    assert_eq!(b.function("orders").unwrap().invocations, truth.orders_invocations / 2);
-    assert_eq!(b.principal(CI).unwrap().access_denied, 0, "the denial was on day 2");
+    assert_eq!(
+        b.function("orders").unwrap().invocations,
+        truth.orders_invocations / 2
+    );
+    assert_eq!(
+        b.principal(CI).unwrap().access_denied,
+        0,
+        "the denial was on day 2"
+    );
 }
 
 #[test]
@@ -257,7 +309,10 @@ fn newest_build_becomes_current_and_missing_baselines_load_as_none() {
     assert!(load(dir.path()).unwrap().is_none());
     let first = run(build(dir.path(), &options())).unwrap();
     let second = run(build(dir.path(), &options())).unwrap();
-    assert_ne!(first.meta.version, second.meta.version, "same second gets a suffix");
+    assert_ne!(
+        first.meta.version, second.meta.version,
+        "same second gets a suffix"
+    );
     let b = load(dir.path()).unwrap().unwrap();
     assert_eq!(b.meta.version, second.meta.version);
     // Baseline files are not lake tables.
@@ -289,7 +344,9 @@ fn memory_limit_is_honoured() {
         other => panic!("expected a memory-limit error, got {other:?}"),
     }
     assert!(load(dir.path()).unwrap().is_none());
-    let versions = std::fs::read_dir(baselines_dir(dir.path())).unwrap().count();
+    let versions = std::fs::read_dir(baselines_dir(dir.path()))
+        .unwrap()
+        .count();
     assert_eq!(versions, 0, "the failed version was removed");
     // A small limit that spilling can live with still builds, and is recorded.
     let small = BaselineOptions {
@@ -317,6 +374,9 @@ fn time_bounds_parse_in_utc() {
     assert_eq!(parse_time("2024-01-01T00:00:00Z").unwrap(), T0);
     assert_eq!(parse_time("2024-01-01T02:00:00+02:00").unwrap(), T0);
     assert_eq!(parse_time("2024-01-01T01:00:00").unwrap(), T0 + HOUR);
-    assert_eq!(parse_time("2024-01-01 00:00:30.5").unwrap(), T0 + 30_500_000);
+    assert_eq!(
+        parse_time("2024-01-01 00:00:30.5").unwrap(),
+        T0 + 30_500_000
+    );
     assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
 }

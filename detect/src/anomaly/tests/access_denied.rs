@@ -13,7 +13,13 @@ fn principal(events: u64, denied: u64) -> PrincipalBaseline {
         access_denied: denied,
         first_seen_us: T0 - 28 * 24 * HOUR,
         last_seen_us: T0,
-        hourly: Activity::uniform(3600, T0 / HOUR - 672, 672, events as f64 / 672.0, events as f64 / 672.0),
+        hourly: Activity::uniform(
+            3600,
+            T0 / HOUR - 672,
+            672,
+            events as f64 / 672.0,
+            events as f64 / 672.0,
+        ),
         apis: HashMap::new(),
         networks16: HashMap::new(),
         networks24: HashMap::new(),
@@ -31,7 +37,14 @@ fn denied_baselines() -> Baselines {
 }
 
 fn calls(start: i64, who: &str, n: u64, denied: u64, tag: &str) -> Vec<Value> {
-    let apis = [("iam.amazonaws.com", "ListUsers"), ("s3.amazonaws.com", "ListBuckets"), ("secretsmanager.amazonaws.com", "ListSecrets"), ("ec2.amazonaws.com", "DescribeInstances"), ("lambda.amazonaws.com", "ListFunctions20150331"), ("kms.amazonaws.com", "ListKeys")];
+    let apis = [
+        ("iam.amazonaws.com", "ListUsers"),
+        ("s3.amazonaws.com", "ListBuckets"),
+        ("secretsmanager.amazonaws.com", "ListSecrets"),
+        ("ec2.amazonaws.com", "DescribeInstances"),
+        ("lambda.amazonaws.com", "ListFunctions20150331"),
+        ("kms.amazonaws.com", "ListKeys"),
+    ];
     (0..n)
         .map(|k| {
             let api = apis[k as usize % apis.len()];
@@ -47,7 +60,11 @@ fn calls(start: i64, who: &str, n: u64, denied: u64, tag: &str) -> Vec<Value> {
 #[test]
 fn denial_storm_fires_with_the_denied_apis() {
     let rows = calls(T0, APP, 200, 60, "a");
-    let mut d = detector("access_denied_spike", Some(denied_baselines()), &AnomalyConfig::default());
+    let mut d = detector(
+        "access_denied_spike",
+        Some(denied_baselines()),
+        &AnomalyConfig::default(),
+    );
     let found = run(d.as_mut(), &batches(Table::CloudTrail, &rows));
     assert_eq!(found.len(), 1, "{found:#?}");
     let f = &found[0];
@@ -59,7 +76,11 @@ fn denial_storm_fires_with_the_denied_apis() {
     let top = f.stats["top_contributors"].as_array().unwrap();
     assert_eq!(top.len(), 5);
     assert_eq!(top[0]["count"], json!(10));
-    assert!(f.message.contains("60 of 200 calls denied"), "{}", f.message);
+    assert!(
+        f.message.contains("60 of 200 calls denied"),
+        "{}",
+        f.message
+    );
     assert_eq!(f.context.principal.as_deref(), Some(APP));
 }
 
@@ -95,11 +116,22 @@ fn principals_that_are_often_denied_need_more() {
 fn unknown_principals_use_the_pooled_rate_and_support_is_respected() {
     let stranger = "arn:aws:iam::111122223333:user/stranger";
     let rows = calls(T0, stranger, 40, 20, "s");
-    let mut d = detector("access_denied_spike", Some(denied_baselines()), &AnomalyConfig::default());
+    let mut d = detector(
+        "access_denied_spike",
+        Some(denied_baselines()),
+        &AnomalyConfig::default(),
+    );
     let found = run(d.as_mut(), &batches(Table::CloudTrail, &rows));
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].stats["known_principal"], json!(false));
     let rows = calls(T0, APP, 20, 9, "m");
-    let mut d = detector("access_denied_spike", Some(denied_baselines()), &AnomalyConfig::default());
-    assert!(run(d.as_mut(), &batches(Table::CloudTrail, &rows)).is_empty(), "9 < min_support");
+    let mut d = detector(
+        "access_denied_spike",
+        Some(denied_baselines()),
+        &AnomalyConfig::default(),
+    );
+    assert!(
+        run(d.as_mut(), &batches(Table::CloudTrail, &rows)).is_empty(),
+        "9 < min_support"
+    );
 }

@@ -49,13 +49,21 @@ fn window(start: i64, reports: u64, errors: u64, timeouts: u64, tag: &str) -> Ve
 #[test]
 fn error_spike_fires_and_counts_invocations_not_lines() {
     let rows = window(T0, 200, 40, 0, "w");
-    let mut d = detector("error_spike", Some(error_baselines()), &AnomalyConfig::default());
+    let mut d = detector(
+        "error_spike",
+        Some(error_baselines()),
+        &AnomalyConfig::default(),
+    );
     let found = run(d.as_mut(), &batches(Table::LambdaRuntime, &rows));
     assert_eq!(found.len(), 1, "{found:#?}");
     let f = &found[0];
     assert_explained(f);
     assert_eq!(f.group["outcome"], "error");
-    assert_eq!(f.stats["observed"], json!(40.0), "40 invocations, 80 error lines");
+    assert_eq!(
+        f.stats["observed"],
+        json!(40.0),
+        "40 invocations, 80 error lines"
+    );
     assert_eq!(f.stats["trials"], json!(200));
     assert!((f.stats["baseline_rate"].as_f64().unwrap() - 0.005).abs() < 0.001);
     assert!(f.stats["p_value"].as_f64().unwrap() < 1e-20);
@@ -75,7 +83,11 @@ fn timeouts_and_5xx_are_separate_outcomes() {
     rows.sort_by(|a, b| a["time"].as_str().cmp(&b["time"].as_str()));
     let mut input = batches(Table::LambdaRuntime, &rows);
     input.extend(batches(Table::Invocations, &status));
-    let mut d = detector("error_spike", Some(error_baselines()), &AnomalyConfig::default());
+    let mut d = detector(
+        "error_spike",
+        Some(error_baselines()),
+        &AnomalyConfig::default(),
+    );
     let mut outcomes: Vec<String> = run(d.as_mut(), &input)
         .iter()
         .map(|f| f.group["outcome"].clone())
@@ -104,8 +116,15 @@ fn benign_windows_stay_silent() {
 fn minimum_support_and_ratio_are_respected() {
     // 5 errors in 20 invocations (25 %): significant, and exactly the minimum support.
     let rows = window(T0, 20, 5, 0, "m");
-    let mut d = detector("error_spike", Some(error_baselines()), &AnomalyConfig::default());
-    assert_eq!(run(d.as_mut(), &batches(Table::LambdaRuntime, &rows)).len(), 1);
+    let mut d = detector(
+        "error_spike",
+        Some(error_baselines()),
+        &AnomalyConfig::default(),
+    );
+    assert_eq!(
+        run(d.as_mut(), &batches(Table::LambdaRuntime, &rows)).len(),
+        1
+    );
     let mut cfg = AnomalyConfig::default();
     cfg.errors.min_support = 6;
     let mut d = detector("error_spike", Some(error_baselines()), &cfg);
@@ -113,5 +132,8 @@ fn minimum_support_and_ratio_are_respected() {
     let mut cfg = AnomalyConfig::default();
     cfg.errors.min_ratio = 50.0;
     let mut d = detector("error_spike", Some(error_baselines()), &cfg);
-    assert!(run(d.as_mut(), &batches(Table::LambdaRuntime, &rows)).is_empty(), "25 % < 50 × 0.6 %");
+    assert!(
+        run(d.as_mut(), &batches(Table::LambdaRuntime, &rows)).is_empty(),
+        "25 % < 50 × 0.6 %"
+    );
 }

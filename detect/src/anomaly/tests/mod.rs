@@ -105,7 +105,9 @@ pub(crate) fn run(det: &mut dyn Detector, batches: &[(Table, RecordBatch)]) -> V
 
 /// Rows cut into batches of at most 4096.
 pub(crate) fn batches(table: Table, rows: &[Value]) -> Vec<(Table, RecordBatch)> {
-    rows.chunks(4096).map(|c| (table, batch(table, c))).collect()
+    rows.chunks(4096)
+        .map(|c| (table, batch(table, c)))
+        .collect()
 }
 
 /// The detector `name` built by the public factory.
@@ -143,13 +145,22 @@ pub(crate) fn binomial(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
 pub(crate) fn assert_explained(f: &Finding) {
     assert_eq!(f.rule.kind, "anomaly");
     assert!(f.rule.id.starts_with("tripline.anomaly."), "{}", f.rule.id);
-    assert!(f.rule.tags.iter().any(|t| t.starts_with("attack.t")), "{:?}", f.rule.tags);
+    assert!(
+        f.rule.tags.iter().any(|t| t.starts_with("attack.t")),
+        "{:?}",
+        f.rule.tags
+    );
     assert!(!f.rule.falsepositives.is_empty());
     assert_eq!(f.uid.len(), 32);
     assert!(f.uid.bytes().all(|b| b.is_ascii_hexdigit()));
     assert!(!f.message.is_empty());
     for key in ["method", "observed"] {
-        assert!(f.stats.contains_key(key), "{} lacks {key}: {:?}", f.rule.id, f.stats);
+        assert!(
+            f.stats.contains_key(key),
+            "{} lacks {key}: {:?}",
+            f.rule.id,
+            f.stats
+        );
     }
     assert!(
         f.stats.contains_key("p_value") || f.stats.contains_key("score"),
@@ -171,7 +182,12 @@ fn without_baselines_only_self_contained_detectors_run() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["brute_force", "enumeration", "exec_role_outside_lambda", "spray"]
+        [
+            "brute_force",
+            "enumeration",
+            "exec_role_outside_lambda",
+            "spray"
+        ]
     );
     let left_out = skipped(false, &cfg);
     assert_eq!(left_out.len(), 6);
@@ -205,11 +221,9 @@ fn catalogue_rules_are_anomalies_with_stable_ids() {
 
 #[test]
 fn a_batch_without_its_time_column_is_refused() {
-    let schema = Arc::new(arrow::datatypes::Schema::new(vec![arrow::datatypes::Field::new(
-        "event_name",
-        arrow::datatypes::DataType::Utf8,
-        true,
-    )]));
+    let schema = Arc::new(arrow::datatypes::Schema::new(vec![
+        arrow::datatypes::Field::new("event_name", arrow::datatypes::DataType::Utf8, true),
+    ]));
     let b = RecordBatch::try_new(
         schema,
         vec![Arc::new(arrow::array::StringArray::from(vec!["x"]))],
@@ -219,7 +233,16 @@ fn a_batch_without_its_time_column_is_refused() {
         let err = d.process(Table::CloudTrail, &b);
         // Detectors that do not read CloudTrail ignore the batch.
         if let Err(e) = err {
-            assert!(matches!(e, crate::DetectError::BadBatch { table: "cloudtrail", .. }), "{e}");
+            assert!(
+                matches!(
+                    e,
+                    crate::DetectError::BadBatch {
+                        table: "cloudtrail",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
             assert!(e.to_string().contains("event_time"), "{e}");
         }
     }
@@ -237,13 +260,18 @@ fn windows_close_on_advance_and_late_events_are_dropped() {
             r
         })
         .collect();
-    d.process(Table::Invocations, &batch(Table::Invocations, &rows)).unwrap();
-    assert!(d.advance(T0 + 5 * MIN).is_empty(), "the window is still open");
+    d.process(Table::Invocations, &batch(Table::Invocations, &rows))
+        .unwrap();
+    assert!(
+        d.advance(T0 + 5 * MIN).is_empty(),
+        "the window is still open"
+    );
     let found = d.advance(T0 + 10 * MIN);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].group["mode"], "burst");
     // The same events again, late: dropped, no second finding.
-    d.process(Table::Invocations, &batch(Table::Invocations, &rows)).unwrap();
+    d.process(Table::Invocations, &batch(Table::Invocations, &rows))
+        .unwrap();
     assert!(d.finish().iter().all(|f| f.group["mode"] != "burst"));
 }
 

@@ -33,7 +33,14 @@ fn burst_of_an_attack_shape_from_one_source_fires_without_baselines() {
         .map(|i| shaped(T0 + i as i64 * 5 * SEC, i, "198.51.100.9", SQLI))
         .collect();
     // Normal traffic from many users around it.
-    rows.extend((0..200).map(|i| shaped(T0 + i as i64 * SEC, 1000 + i, &format!("192.0.2.{}", i % 50), NORMAL)));
+    rows.extend((0..200).map(|i| {
+        shaped(
+            T0 + i as i64 * SEC,
+            1000 + i,
+            &format!("192.0.2.{}", i % 50),
+            NORMAL,
+        )
+    }));
     rows.sort_by(|a, b| a["time"].as_str().cmp(&b["time"].as_str()));
     let mut d = detector("spray", None, &AnomalyConfig::default());
     let found = run(d.as_mut(), &batches(Table::Invocations, &rows));
@@ -45,7 +52,11 @@ fn burst_of_an_attack_shape_from_one_source_fires_without_baselines() {
     assert_eq!(f.group["payload_shape"], SQLI);
     assert_eq!(f.count, 30);
     assert_eq!(f.stats["families"], json!(["sqli"]));
-    assert!(f.message.contains("sqli") && f.message.contains("198.51.100.9 (30)"), "{}", f.message);
+    assert!(
+        f.message.contains("sqli") && f.message.contains("198.51.100.9 (30)"),
+        "{}",
+        f.message
+    );
     assert_eq!(f.context.function.as_deref(), Some("orders"));
     assert_eq!(f.level, crate::model::Level::Medium);
 }
@@ -54,7 +65,14 @@ fn burst_of_an_attack_shape_from_one_source_fires_without_baselines() {
 fn low_and_slow_spray_from_many_sources_fires() {
     // 40 sources, 2 requests each, spread over 4 hours.
     let rows: Vec<Value> = (0..80)
-        .map(|i| shaped(T0 + i as i64 * 3 * MIN, i, &format!("203.0.113.{}", i % 40), TRAVERSAL))
+        .map(|i| {
+            shaped(
+                T0 + i as i64 * 3 * MIN,
+                i,
+                &format!("203.0.113.{}", i % 40),
+                TRAVERSAL,
+            )
+        })
         .collect();
     let mut d = detector("spray", None, &AnomalyConfig::default());
     let found = run(d.as_mut(), &batches(Table::Invocations, &rows));
@@ -69,13 +87,25 @@ fn low_and_slow_spray_from_many_sources_fires() {
 #[test]
 fn rare_benign_shape_fires_only_against_a_baseline() {
     let rare = "POST {body:{debug:<b>,id:<int>}}";
-    let mut rows: Vec<Value> = (0..1000).map(|i| shaped(T0 + i as i64 * 500_000, i, &format!("192.0.2.{}", i % 50), NORMAL)).collect();
+    let mut rows: Vec<Value> = (0..1000)
+        .map(|i| {
+            shaped(
+                T0 + i as i64 * 500_000,
+                i,
+                &format!("192.0.2.{}", i % 50),
+                NORMAL,
+            )
+        })
+        .collect();
     rows.extend((0..40).map(|i| shaped(T0 + i as i64 * 10 * SEC, 5000 + i, "198.51.100.20", rare)));
     rows.sort_by(|a, b| a["time"].as_str().cmp(&b["time"].as_str()));
     let input = batches(Table::Invocations, &rows);
 
     let mut without = detector("spray", None, &AnomalyConfig::default());
-    assert!(run(without.as_mut(), &input).is_empty(), "no baseline, no attack tokens");
+    assert!(
+        run(without.as_mut(), &input).is_empty(),
+        "no baseline, no attack tokens"
+    );
 
     let b = with_shapes(&[(NORMAL, 100_000)]);
     let mut with = detector("spray", Some(b), &AnomalyConfig::default());
@@ -94,7 +124,9 @@ fn rare_benign_shape_fires_only_against_a_baseline() {
 fn attack_tokens_in_a_shape_common_for_the_function_stay_silent() {
     // This function legitimately receives that shape (a SQL console, say).
     let b = with_shapes(&[(NORMAL, 50_000), (SQLI, 50_000)]);
-    let rows: Vec<Value> = (0..100).map(|i| shaped(T0 + i as i64 * SEC, i, "198.51.100.9", SQLI)).collect();
+    let rows: Vec<Value> = (0..100)
+        .map(|i| shaped(T0 + i as i64 * SEC, i, "198.51.100.9", SQLI))
+        .collect();
     let mut d = detector("spray", Some(b), &AnomalyConfig::default());
     assert!(run(d.as_mut(), &batches(Table::Invocations, &rows)).is_empty());
 }
@@ -103,12 +135,21 @@ fn attack_tokens_in_a_shape_common_for_the_function_stay_silent() {
 fn minimum_support_is_respected() {
     let cfg = AnomalyConfig::default();
     let n = cfg.spray.min_support as usize - 1;
-    let rows: Vec<Value> = (0..n).map(|i| shaped(T0 + i as i64 * SEC, i, "198.51.100.9", SQLI)).collect();
+    let rows: Vec<Value> = (0..n)
+        .map(|i| shaped(T0 + i as i64 * SEC, i, "198.51.100.9", SQLI))
+        .collect();
     let mut d = detector("spray", None, &cfg);
     assert!(run(d.as_mut(), &batches(Table::Invocations, &rows)).is_empty());
     // Many sources but fewer than min_sources: not distributed either.
     let rows: Vec<Value> = (0..40)
-        .map(|i| shaped(T0 + i as i64 * MIN, i, &format!("203.0.113.{}", i % 5), TRAVERSAL))
+        .map(|i| {
+            shaped(
+                T0 + i as i64 * MIN,
+                i,
+                &format!("203.0.113.{}", i % 5),
+                TRAVERSAL,
+            )
+        })
         .collect();
     let mut d = detector("spray", None, &cfg);
     assert!(run(d.as_mut(), &batches(Table::Invocations, &rows)).is_empty());
@@ -119,7 +160,11 @@ fn benign_windows_with_noise_stay_silent() {
     // A day of normal traffic (a few known shapes, Poisson counts per minute, many
     // users), scored against its baseline: nothing is rare, nothing attacks.
     let shapes = [NORMAL, "POST {body:{id:<int>,qty:<n>}}", "GET {path:/a}"];
-    let b = with_shapes(&[(shapes[0], 70_000), (shapes[1], 20_000), (shapes[2], 10_000)]);
+    let b = with_shapes(&[
+        (shapes[0], 70_000),
+        (shapes[1], 20_000),
+        (shapes[2], 10_000),
+    ]);
     let mut r = rng(7);
     let mut rows = Vec::new();
     for minute in 0..(24 * 60) {
@@ -130,7 +175,12 @@ fn benign_windows_with_noise_stay_silent() {
                 _ => shapes[2],
             };
             let src = format!("192.0.2.{}", r.random_range(0..200));
-            rows.push(shaped(T0 + minute * MIN + k as i64 * SEC, rows.len(), &src, s));
+            rows.push(shaped(
+                T0 + minute * MIN + k as i64 * SEC,
+                rows.len(),
+                &src,
+                s,
+            ));
         }
     }
     let mut d = detector("spray", Some(b), &AnomalyConfig::default());
