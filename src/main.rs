@@ -35,6 +35,8 @@ enum Command {
     Eval(cmd::eval::EvalArgs),
     /// Write a labelled corpus: realistic benign traffic plus attack scenarios.
     Simulate(cmd::simulate::SimulateArgs),
+    /// Behavioural baselines of principals, functions and accounts, for the detectors.
+    Baseline(cmd::baseline::BaselineArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Rules(a) => cmd::rules::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Eval(a) => cmd::eval::run(a),
+        Command::Baseline(a) => cmd::baseline::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,9 +10,11 @@
 //! - `detect`: `tripline detect` and `tripline rules` — OCSF findings, stable uids,
 //!   grouping, correlations, suppression, the alerts table, bad rules and events.
 //! - `demo`: `tripline demo` runs end to end.
+//! - `baseline`: `tripline baseline build` output, `CURRENT`, usage errors.
 
 mod util;
 
+mod baseline;
 mod demo;
 mod detect;
 mod ingest;

@@ -15,6 +15,7 @@
 //!   [`DetectError::Eval`];
 //! - the simulator: [`DetectError::SimulateConfig`] (the user's request) and
 //!   [`DetectError::SimulateWrite`] (the disk, with its path);
+//! - a batch handed to an anomaly detector: [`DetectError::BadBatch`];
 //! - a bug or an impossible state: [`DetectError::Internal`].
 //!
 //! DataFusion errors are boxed to keep the enum small (see the `size_of` test).
@@ -88,6 +89,16 @@ pub enum DetectError {
     Rules {
         /// The file or folder at fault.
         path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A batch handed to a detector lacks its table's time column or holds a column
+    /// of a type that cannot be read as the table's. Blame: the caller's batch.
+    #[error("{table} batch cannot be scored: {reason}")]
+    BadBatch {
+        /// The table the batch was said to belong to.
+        table: &'static str,
         /// What is wrong with it.
         reason: String,
     },

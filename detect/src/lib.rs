@@ -40,8 +40,11 @@
 // Every public item is documented (STYLE.md).
 #![warn(missing_docs)]
 
+pub mod anomaly;
+pub mod baseline;
 pub mod correlate;
 pub mod engine;
+mod columns;
 pub mod error;
 pub mod eval;
 pub mod finding;

@@ -1,6 +1,7 @@
 //! One module per subcommand: `XxxArgs` (what the user typed) and `run` (resolve the
 //! arguments into library configuration, run, report).
 
+pub mod baseline;
 pub mod demo;
 pub mod detect;
 pub mod eval;

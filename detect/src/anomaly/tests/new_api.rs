@@ -1,0 +1,198 @@
+//! New terms: a CI role that deploys code and reads objects.
+
+use super::*;
+use crate::baseline::{AccountBaseline, Activity, ApiStats, PrincipalBaseline};
+
+const CI: &str = "arn:aws:iam::111122223333:role/ci";
+const ADMIN: &str = "arn:aws:iam::111122223333:role/admin";
+const NEWBIE: &str = "arn:aws:iam::111122223333:role/newbie";
+
+fn principal(events: u64, apis: &[(&str, &str)]) -> PrincipalBaseline {
+    let mut map: HashMap<String, HashMap<String, ApiStats>> = HashMap::new();
+    for (src, name) in apis {
+        map.entry((*src).to_owned()).or_default().insert(
+            (*name).to_owned(),
+            ApiStats {
+                events: events / apis.len() as u64,
+                errors: 0,
+                access_denied: 0,
+                first_seen_us: T0 - 20 * 24 * HOUR,
+                last_seen_us: T0,
+            },
+        );
+    }
+    PrincipalBaseline {
+        account: Some("111122223333".into()),
+        events,
+        errors: 0,
+        access_denied: 0,
+        first_seen_us: T0 - 20 * 24 * HOUR,
+        last_seen_us: T0,
+        hourly: Activity::uniform(
+            3600,
+            T0 / HOUR - 480,
+            480,
+            events as f64 / 480.0,
+            events as f64 / 480.0,
+        ),
+        apis: map,
+        networks16: HashMap::new(),
+        networks24: HashMap::new(),
+        agents: HashMap::new(),
+        regions: HashMap::new(),
+    }
+}
+
+fn api_baselines() -> Baselines {
+    let mut b = baselines();
+    let ci_apis = [
+        ("s3.amazonaws.com", "GetObject"),
+        ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"),
+    ];
+    let admin_apis = [
+        ("iam.amazonaws.com", "AttachRolePolicy"),
+        ("ssm.amazonaws.com", "GetParameter"),
+    ];
+    b.principals.insert(CI.into(), principal(5_000, &ci_apis));
+    b.principals
+        .insert(ADMIN.into(), principal(500, &admin_apis));
+    b.principals.insert(NEWBIE.into(), principal(5, &ci_apis));
+    let mut account = AccountBaseline {
+        principals: 3,
+        events: 5_505,
+        ..Default::default()
+    };
+    for (src, name) in ci_apis.iter().chain(&admin_apis) {
+        *account
+            .api_principals
+            .entry((*src).into())
+            .or_default()
+            .entry((*name).into())
+            .or_default() += 1;
+    }
+    b.accounts.insert("111122223333".into(), account);
+    b
+}
+
+fn call(t: i64, id: &str, who: &str, api: (&str, &str), read_only: bool) -> Value {
+    let mut r = ct(t, id, who, api);
+    r["read_only"] = json!(read_only);
+    r
+}
+
+#[test]
+fn ci_role_creating_an_access_key_ranks_first_and_read_only_news_stay_silent() {
+    let rows = vec![
+        call(
+            T0,
+            "e1",
+            CI,
+            ("iam.amazonaws.com", "CreateAccessKey"),
+            false,
+        ),
+        call(
+            T0 + SEC,
+            "e2",
+            CI,
+            ("iam.amazonaws.com", "CreateAccessKey"),
+            false,
+        ),
+        call(
+            T0 + 2 * SEC,
+            "e3",
+            CI,
+            ("s3.amazonaws.com", "ListBuckets"),
+            true,
+        ),
+        call(
+            T0 + 3 * SEC,
+            "e4",
+            CI,
+            ("ec2.amazonaws.com", "CreateTags"),
+            false,
+        ),
+        call(
+            T0 + 4 * SEC,
+            "e5",
+            CI,
+            ("ssm.amazonaws.com", "GetParameter"),
+            true,
+        ),
+        call(
+            T0 + 5 * SEC,
+            "e6",
+            CI,
+            ("s3.amazonaws.com", "GetObject"),
+            true,
+        ),
+    ];
+    let mut d = detector("new_api", Some(api_baselines()), &AnomalyConfig::default());
+    let mut found = run(d.as_mut(), &batches(Table::CloudTrail, &rows));
+    found.sort_by(|a, b| {
+        b.stats["score"]
+            .as_f64()
+            .partial_cmp(&a.stats["score"].as_f64())
+            .unwrap()
+    });
+    let apis: Vec<&str> = found.iter().map(|f| f.group["api"].as_str()).collect();
+    assert_eq!(
+        apis,
+        ["iam:CreateAccessKey", "ssm:GetParameter"],
+        "{found:#?}"
+    );
+    let top = &found[0];
+    assert_explained(top);
+    assert_eq!(top.count, 2);
+    assert!((top.stats["score"].as_f64().unwrap() - 95.0).abs() < 1e-9);
+    assert_eq!(top.level, crate::model::Level::High);
+    assert!(
+        top.rule.tags.contains(&"attack.t1098.001".to_owned()),
+        "{:?}",
+        top.rule.tags
+    );
+    // GetParameter: sensitive, but one of the account's 3 principals uses it.
+    let second = found[1].stats["score"].as_f64().unwrap();
+    assert!(
+        (second - 100.0 * 0.6 * (0.5 + 0.5 * (2.0 / 3.0))).abs() < 1e-9,
+        "{second}"
+    );
+}
+
+#[test]
+fn a_term_is_reported_once_and_short_histories_are_ignored() {
+    let rows = vec![
+        call(
+            T0,
+            "e1",
+            CI,
+            ("iam.amazonaws.com", "CreateAccessKey"),
+            false,
+        ),
+        call(
+            T0 + 30 * HOUR,
+            "e2",
+            CI,
+            ("iam.amazonaws.com", "CreateAccessKey"),
+            false,
+        ),
+        call(
+            T0,
+            "e3",
+            NEWBIE,
+            ("iam.amazonaws.com", "CreateAccessKey"),
+            false,
+        ),
+        call(
+            T0,
+            "e4",
+            "arn:aws:iam::111122223333:role/unknown",
+            ("iam.amazonaws.com", "CreateAccessKey"),
+            false,
+        ),
+    ];
+    let mut d = detector("new_api", Some(api_baselines()), &AnomalyConfig::default());
+    let found = run(d.as_mut(), &batches(Table::CloudTrail, &rows));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].group["principal"], CI);
+    assert_eq!(found[0].related, ["e1"]);
+}

@@ -1,0 +1,286 @@
+//! [`build`]: run the baseline queries over the lake and persist a new version.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use arrow::array::{Array, Int64Array};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+use futures::StreamExt;
+use tripline_ingest::Table;
+
+use super::{
+    baselines_dir, keys, sql, BaselineMeta, BaselineOptions, BaselineSummary, TimeRange, CURRENT,
+    FORMAT, META,
+};
+use crate::error::DetectError;
+use crate::lake::LakeSession;
+
+/// Builds a new baseline version of the lake at `lake` and makes it current.
+///
+/// Each table of [`sql::TABLES`] is one query, streamed (`execute_stream`) into its
+/// Parquet file batch by batch, under the session's memory limit
+/// ([`BaselineOptions::lake`]): aggregations and sorts spill to disk beyond it. The
+/// version's directory is removed again if any step fails, and `CURRENT` keeps
+/// naming the previous version.
+pub async fn build(lake: &Path, opts: &BaselineOptions) -> Result<BaselineSummary, DetectError> {
+    let started = Instant::now();
+    let session = LakeSession::open_with(lake, opts.lake.clone()).await?;
+    keys::register_udfs(session.context());
+    limit_sort_reservation(&session).await?;
+
+    let time_range = resolve_range(&session, opts).await?;
+    let built_at_us = opts.now_us.unwrap_or_else(now_us);
+    let root = baselines_dir(lake);
+    std::fs::create_dir_all(&root)
+        .map_err(|e| DetectError::lake(&root, format!("cannot create the directory: {e}")))?;
+    let (version, dir) = new_version_dir(&root, built_at_us.div_euclid(1_000_000))?;
+
+    let written = write_tables(&session, &dir, time_range, opts).await;
+    let rows = match written {
+        Ok(rows) => rows,
+        Err(e) => {
+            // Best effort: a failed build leaves nothing behind but spill files.
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+    };
+    let meta = BaselineMeta {
+        format: FORMAT,
+        version: version.clone(),
+        built_at: sql::literal(built_at_us),
+        built_at_us,
+        time_range,
+        rows,
+        top_shapes: opts.top_shapes,
+        memory_limit: opts.lake.memory_limit,
+    };
+    let json = serde_json::to_vec_pretty(&meta)
+        .map_err(|e| DetectError::Internal(format!("serialising baseline metadata: {e}")))?;
+    write_atomically(&dir.join(META), &json)?;
+    write_atomically(&root.join(CURRENT), format!("{version}\n").as_bytes())?;
+    tracing::info!(%version, dir = %dir.display(), "Built baselines.");
+    Ok(BaselineSummary {
+        meta,
+        dir,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Sorts reserve memory up front for merging their spill files (10 MiB each by
+/// default): under a small limit, with one sort per partition, that reservation alone
+/// would exhaust the pool. Reserve a share of the limit instead, so small limits spill
+/// rather than fail.
+async fn limit_sort_reservation(session: &LakeSession) -> Result<(), DetectError> {
+    let limit = session.options().memory_limit;
+    let partitions = session
+        .context()
+        .state()
+        .config()
+        .target_partitions()
+        .max(1);
+    let bytes = (limit / (4 * partitions)).clamp(64 << 10, 10 << 20);
+    let set = format!("SET datafusion.execution.sort_spill_reservation_bytes = {bytes}");
+    let df = session
+        .context()
+        .sql(&set)
+        .await
+        .map_err(|e| DetectError::Internal(format!("configuring the build session: {e}")))?;
+    df.collect()
+        .await
+        .map_err(|e| DetectError::Internal(format!("configuring the build session: {e}")))?;
+    Ok(())
+}
+
+/// The range the build covers: the options' bounds, each missing one taken from the
+/// data (first event; last event + 1 µs). `None` when no event falls in the bounds.
+async fn resolve_range(
+    session: &LakeSession,
+    opts: &BaselineOptions,
+) -> Result<Option<TimeRange>, DetectError> {
+    if let (Some(start), Some(end)) = (opts.from_us, opts.to_us) {
+        return Ok((start < end).then(|| TimeRange::new(start, end)));
+    }
+    let mut bounds: Option<(i64, i64)> = None;
+    for table in Table::ALL {
+        let col = table.time_column();
+        let mut conditions = Vec::new();
+        if let Some(from) = opts.from_us {
+            conditions.push(format!("{col} >= '{}'", sql::literal(from)));
+        }
+        if let Some(to) = opts.to_us {
+            conditions.push(format!("{col} < '{}'", sql::literal(to)));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        let query = format!(
+            "SELECT CAST(min({col}) AS BIGINT) AS lo, CAST(max({col}) AS BIGINT) AS hi \
+             FROM {}{filter}",
+            table.name()
+        );
+        let df = session
+            .context()
+            .sql(&query)
+            .await
+            .map_err(|e| DetectError::from_planning(e, session.root()))?;
+        let result = session.collect(df).await?;
+        for batch in &result.batches {
+            let lo = int_column(batch.column(0))?;
+            let hi = int_column(batch.column(1))?;
+            for i in 0..batch.num_rows() {
+                if lo.is_null(i) || hi.is_null(i) {
+                    continue;
+                }
+                let (l, h) = (lo.value(i), hi.value(i));
+                bounds = Some(match bounds {
+                    Some((a, b)) => (a.min(l), b.max(h)),
+                    None => (l, h),
+                });
+            }
+        }
+    }
+    Ok(bounds.map(|(lo, hi)| {
+        TimeRange::new(
+            opts.from_us.unwrap_or(lo),
+            opts.to_us.unwrap_or(hi.saturating_add(1)),
+        )
+    }))
+}
+
+fn int_column(array: &dyn Array) -> Result<Int64Array, DetectError> {
+    let cast = cast(array, &DataType::Int64)
+        .map_err(|e| DetectError::Internal(format!("reading a time bound: {e}")))?;
+    cast.as_any()
+        .downcast_ref::<Int64Array>()
+        .cloned()
+        .ok_or_else(|| DetectError::Internal("time bound is not an integer".into()))
+}
+
+/// Runs every query and writes its table; returns the rows per table.
+async fn write_tables(
+    session: &LakeSession,
+    dir: &Path,
+    range: Option<TimeRange>,
+    opts: &BaselineOptions,
+) -> Result<BTreeMap<String, u64>, DetectError> {
+    // With no data, the queries run over an empty range and write empty tables, so
+    // that loading finds every file.
+    let range = range.unwrap_or(TimeRange::new(0, 0));
+    let mut rows = BTreeMap::new();
+    for query in sql::queries(&range, opts.top_shapes.max(1)) {
+        let n = write_table(session, dir, query.name, &query.sql).await?;
+        tracing::debug!(table = query.name, rows = n, "Wrote baseline table.");
+        rows.insert(query.name.to_owned(), n);
+    }
+    Ok(rows)
+}
+
+/// Streams one query into `<dir>/<name>.parquet` (written as `.<name>.parquet.tmp`,
+/// then renamed).
+async fn write_table(
+    session: &LakeSession,
+    dir: &Path,
+    name: &str,
+    query: &str,
+) -> Result<u64, DetectError> {
+    let root = session.root();
+    let limit = session.options().memory_limit;
+    let df = session
+        .context()
+        .sql(query)
+        .await
+        .map_err(|e| internal_query(name, DetectError::from_planning(e, root)))?;
+    let mut stream = df
+        .execute_stream()
+        .await
+        .map_err(|e| internal_query(name, DetectError::from_planning(e, root)))?;
+
+    let tmp = dir.join(format!(".{name}.parquet.tmp"));
+    let path = dir.join(format!("{name}.parquet"));
+    let io = |what: &str, e: &dyn std::fmt::Display| {
+        DetectError::lake(&tmp, format!("cannot {what} the baseline file: {e}"))
+    };
+    let file = File::create(&tmp).map_err(|e| io("create", &e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
+    let mut writer =
+        ArrowWriter::try_new(file, stream.schema(), Some(props)).map_err(|e| io("write", &e))?;
+    let mut rows = 0u64;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(|e| DetectError::from_execution(e, root, limit))?;
+        rows += batch.num_rows() as u64;
+        writer.write(&batch).map_err(|e| io("write", &e))?;
+    }
+    let file = writer.into_inner().map_err(|e| io("write", &e))?;
+    file.sync_all().map_err(|e| io("sync", &e))?;
+    drop(file);
+    std::fs::rename(&tmp, &path).map_err(|e| io("rename", &e))?;
+    Ok(rows)
+}
+
+/// A planning error of one of our own queries is a bug, not the user's SQL; other
+/// errors (the lake, memory) keep their blame.
+fn internal_query(table: &str, err: DetectError) -> DetectError {
+    match err {
+        DetectError::Plan(e) => DetectError::Internal(format!(
+            "the query of baseline table {table} does not plan: {}",
+            e.strip_backtrace()
+        )),
+        other => other,
+    }
+}
+
+/// Creates `<root>/v<ts>` (or `v<ts>-<n>` when a build of the same second exists).
+fn new_version_dir(root: &Path, ts: i64) -> Result<(String, PathBuf), DetectError> {
+    for n in 0..1000 {
+        let version = if n == 0 {
+            format!("v{ts}")
+        } else {
+            format!("v{ts}-{n}")
+        };
+        let dir = root.join(&version);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok((version, dir)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(DetectError::lake(
+                    &dir,
+                    format!("cannot create the directory: {e}"),
+                ))
+            }
+        }
+    }
+    Err(DetectError::lake(
+        root,
+        format!("too many baseline versions built at {ts}"),
+    ))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a
+/// rename, so readers see the old content or the new, never a mix.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DetectError> {
+    let tmp: PathBuf = match path.file_name() {
+        Some(name) => path.with_file_name(format!(".{}.tmp", name.to_string_lossy())),
+        None => return Err(DetectError::Internal(format!("no file name in {path:?}"))),
+    };
+    let fail = |e: std::io::Error| DetectError::lake(path, format!("cannot write: {e}"));
+    let mut file = File::create(&tmp).map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(fail)
+}
+
+fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
