@@ -9,6 +9,7 @@
 //! - `query`: `tripline query` formats and read-only enforcement.
 //! - `detect`: `tripline detect` and `tripline rules` — OCSF findings, stable uids,
 //!   grouping, correlations, suppression, the alerts table, bad rules and events.
+//! - `eval`: a simulated corpus scored end to end (recall, precision).
 //! - `demo`: `tripline demo` runs end to end.
 //! - `baseline`: `tripline baseline build` output, `CURRENT`, usage errors.
 
@@ -17,6 +18,7 @@ mod util;
 mod baseline;
 mod demo;
 mod detect;
+mod eval;
 mod ingest;
 mod lake_readers;
 mod query;

@@ -42,9 +42,9 @@
 
 pub mod anomaly;
 pub mod baseline;
+mod columns;
 pub mod correlate;
 pub mod engine;
-mod columns;
 pub mod error;
 pub mod eval;
 pub mod finding;

@@ -244,24 +244,46 @@ pub fn detect_lake(
     to: Option<&str>,
     anomalies: bool,
 ) -> anyhow::Result<DetectRun> {
-    let _ = anomalies;
+    use tripline_detect::anomaly::{self, AnomalyConfig};
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let mut notes = Vec::new();
+    let mut detectors = Vec::new();
+    if anomalies {
+        let cfg = AnomalyConfig::default();
+        let baselines = tripline_detect::baseline::load(lake)?;
+        for (name, why) in anomaly::skipped(baselines.is_some(), &cfg) {
+            notes.push(format!(
+                "detector {name} skipped: {why} (run `tripline baseline build --lake {}`)",
+                lake.display()
+            ));
+        }
+        detectors = anomaly::detectors(baselines, &cfg);
+    }
     let mut det = Detector::new(set, Selection::default());
     runtime.block_on(tripline_detect::engine::lake_input::read_lake(
         lake,
         from,
         to,
         LakeOptions::default(),
-        |table, batch| det.process(table, &batch),
+        |table, batch| {
+            for d in detectors.iter_mut() {
+                d.process(table, &batch)?;
+            }
+            det.process(table, &batch)
+        },
     ))?;
-    let (findings, stats) = det.finish();
+    let (mut findings, stats) = det.finish();
+    for d in detectors.iter_mut() {
+        findings.extend(d.finish());
+    }
+    tripline_detect::finding::sort_findings(&mut findings);
     Ok(DetectRun {
         findings,
         stats,
-        notes: Vec::new(),
+        notes,
     })
 }
 

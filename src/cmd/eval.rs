@@ -38,16 +38,15 @@ pub struct EvalArgs {
 /// Runs `tripline eval`.
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let manifest_path = args.dir.join("manifest.json");
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&manifest_path).map_err(|e| {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| {
             UsageError(format!(
                 "{} is not a simulated corpus ({}: {e}); write one with `tripline simulate`",
                 args.dir.display(),
                 manifest_path.display()
             ))
-        })?,
-    )
-    .with_context(|| format!("reading {}", manifest_path.display()))?;
+        })?)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
     let detect_from = manifest["detect_from"]
         .as_str()
         .context("manifest.json lacks detect_from")?
@@ -65,6 +64,19 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         );
     }
 
+    // Baselines over the benign history only: everything before the attack day.
+    let to_us = tripline_detect::baseline::parse_time(&detect_from)
+        .map_err(|e| anyhow::anyhow!("manifest.json detect_from: {e}"))?;
+    let opts = tripline_detect::baseline::BaselineOptions {
+        to_us: Some(to_us),
+        ..Default::default()
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(tripline_detect::baseline::build(&lake, &opts))?;
+
     let files = super::rules::load_files(&args.rules, &[])?;
     let set = RuleSet::load(&files);
     for e in &set.errors {
@@ -73,7 +85,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let run = super::detect::detect_lake(&set, &lake, Some(&detect_from), None, true)?;
     let events: u64 = run.stats.events.values().sum();
     let min = args.min_level.level();
-    let findings: Vec<_> = run.findings.into_iter().filter(|f| f.level >= min).collect();
+    let findings: Vec<_> = run
+        .findings
+        .into_iter()
+        .filter(|f| f.level >= min)
+        .collect();
     let report = evaluate(&findings, &labels, events);
     if let Some(path) = &args.findings {
         let mut w = std::io::BufWriter::new(

@@ -1,5 +1,5 @@
-//! Events read back from the lake for detection (`tripline detect --lake DIR`), streamed
-//! batch by batch through the read-only session and conformed to each table's
+//! Events read back from the lake for detection (`tripline detect --lake DIR`), in
+//! event-time order, streamed batch by batch through the read-only session and conformed to each table's
 //! canonical schema (the lake adds a `date` partition column, and Parquet may hand
 //! strings back as views).
 
@@ -43,6 +43,10 @@ pub async fn read_lake(
             sql.push_str(" WHERE ");
             sql.push_str(&filter.join(" AND "));
         }
+        // Time order: detectors close windows as event time advances (lateness), and
+        // the lake's files are scanned in parallel, in no particular order. The sort
+        // spills under the session's memory limit.
+        sql.push_str(&format!(" ORDER BY {time}"));
         let df = session.sql(&sql).await?;
         let mut stream = df
             .execute_stream()
