@@ -7,7 +7,9 @@
 //! `max_entities` groups per window), whether the input is a file or a stream.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
@@ -152,11 +154,126 @@ impl Contrib {
     }
 }
 
+/// The hash every group key is looked up by: SipHash with keys drawn once per
+/// process, so attacker-chosen values (paths, shapes) cannot force collisions.
+/// Detectors that look one key up in several maps hash it once.
+#[inline]
+pub(crate) fn key_hash(key: &str) -> u64 {
+    static STATE: OnceLock<RandomState> = OnceLock::new();
+    STATE.get_or_init(RandomState::new).hash_one(key)
+}
+
+/// A hasher for keys that are already hashes ([`key_hash`]): passes them through.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in rather than panic.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// `HashMap`/`HashSet` state for pre-hashed `u64` keys.
+pub(crate) type PreHashedState = BuildHasherDefault<PreHashed>;
+
+/// Groups of one window keyed by a string, bounded by `max_entities`: an index from
+/// the key's hash to its slot, so a lookup hashes the key once and never allocates.
+#[derive(Debug)]
+pub(crate) struct Groups<V> {
+    index: HashMap<u64, u32, PreHashedState>,
+    entries: Vec<(Box<str>, V)>,
+    /// Events of groups not tracked because the window was full.
+    pub(crate) dropped: u64,
+}
+
+impl<V> Default for Groups<V> {
+    fn default() -> Self {
+        Groups {
+            index: HashMap::default(),
+            entries: Vec::new(),
+            dropped: 0,
+        }
+    }
+}
+
+impl<V: Default> Groups<V> {
+    /// The group of `key`, created when there is room.
+    #[inline]
+    pub(crate) fn get(&mut self, key: &str, max: usize) -> Option<&mut V> {
+        self.get_hashed(key_hash(key), key, max)
+    }
+
+    /// The group of `key` whose [`key_hash`] is `hash`.
+    #[inline]
+    pub(crate) fn get_hashed(&mut self, hash: u64, key: &str, max: usize) -> Option<&mut V> {
+        if let Some(&slot) = self.index.get(&hash) {
+            let (k, v) = &mut self.entries[slot as usize];
+            // A 64-bit keyed-hash collision: vanishingly rare; never merge two keys.
+            if &**k != key {
+                self.dropped += 1;
+                return None;
+            }
+            return Some(v);
+        }
+        if self.entries.len() >= max.min(u32::MAX as usize) {
+            self.dropped += 1;
+            return None;
+        }
+        self.index.insert(hash, self.entries.len() as u32);
+        self.entries.push((key.into(), V::default()));
+        self.entries.last_mut().map(|(_, v)| v)
+    }
+}
+
+impl<V> Groups<V> {
+    /// The existing group of `key`.
+    pub(crate) fn existing_mut(&mut self, key: &str) -> Option<&mut V> {
+        let slot = *self.index.get(&key_hash(key))?;
+        let (k, v) = &mut self.entries[slot as usize];
+        (&**k == key).then_some(v)
+    }
+
+    /// Groups tracked.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The groups, in order of first appearance.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Box<str>, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The groups' values.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+}
+
+impl<V> IntoIterator for Groups<V> {
+    type Item = (Box<str>, V);
+    type IntoIter = std::vec::IntoIter<(Box<str>, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
 /// Counts per value, bounded: the top contributors of a finding (sources, APIs…).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct TopCounts {
-    counts: HashMap<Box<str>, u64>,
-    /// Values not tracked because the map was full.
+    counts: Groups<u64>,
+    /// Occurrences of values not tracked because the map was full.
     pub(crate) overflow: u64,
 }
 
@@ -167,18 +284,9 @@ impl TopCounts {
     /// Counts one occurrence of `value`.
     #[inline]
     pub(crate) fn add(&mut self, value: &str) {
-        self.add_n(value, 1);
-    }
-
-    /// Counts `n` occurrences of `value`.
-    #[inline]
-    pub(crate) fn add_n(&mut self, value: &str, n: u64) {
-        if let Some(c) = self.counts.get_mut(value) {
-            *c += n;
-        } else if self.counts.len() < Self::CAP {
-            self.counts.insert(value.into(), n);
-        } else {
-            self.overflow += n;
+        match self.counts.get(value, Self::CAP) {
+            Some(c) => *c += 1,
+            None => self.overflow += 1,
         }
     }
 
@@ -200,40 +308,6 @@ impl TopCounts {
     /// The counts, for medians and the like.
     pub(crate) fn values(&self) -> impl Iterator<Item = u64> + '_ {
         self.counts.values().copied()
-    }
-}
-
-/// Groups of one window, bounded by `max_entities`.
-#[derive(Debug)]
-pub(crate) struct Groups<K, V> {
-    pub(crate) map: HashMap<K, V>,
-    /// Events of groups not tracked because the window was full.
-    pub(crate) dropped: u64,
-}
-
-impl<K, V> Default for Groups<K, V> {
-    fn default() -> Self {
-        Groups {
-            map: HashMap::new(),
-            dropped: 0,
-        }
-    }
-}
-
-impl<V: Default> Groups<Box<str>, V> {
-    /// The group of `key`, created when there is room.
-    #[inline]
-    pub(crate) fn get(&mut self, key: &str, max: usize) -> Option<&mut V> {
-        // Two lookups on the first event of a group, one afterwards: the common case
-        // never allocates.
-        if !self.map.contains_key(key) {
-            if self.map.len() >= max {
-                self.dropped += 1;
-                return None;
-            }
-            self.map.insert(key.into(), V::default());
-        }
-        self.map.get_mut(key)
     }
 }
 
