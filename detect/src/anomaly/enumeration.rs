@@ -28,8 +28,8 @@ use super::config::EnumerationConfig;
 use super::events::InvocationCols;
 use super::stats::{binomial_tail, robust_z};
 use super::window::{
-    confidence_from_p, fmt_p, fmt_width, rule_info, Clock, Contrib, Draft, Groups, PreHashedState,
-    Stats, TopCounts, Windows,
+    confidence_from_p, fmt_p, fmt_width, key_hash, rule_info, Clock, Contrib, Draft, Groups,
+    PreHashedState, Stats, TopCounts, Windows,
 };
 use super::{Common, Detector};
 use crate::error::DetectError;
@@ -68,7 +68,10 @@ pub fn rule() -> Arc<RuleInfo> {
 struct Source {
     contrib: Contrib,
     templates: HashSet<u64, PreHashedState>,
-    functions: TopCounts,
+    /// Hashes of the functions requested (all requests).
+    functions: HashSet<u64, PreHashedState>,
+    /// Functions of the failed (4xx) requests: the top contributors.
+    failing: TopCounts,
     with_status: u64,
     errors: u64,
     samples: Vec<String>,
@@ -188,7 +191,7 @@ impl Enumeration {
             } else {
                 paths as f64 / cfg.min_distinct_paths.max(1) as f64
             };
-            let top = s.functions.top(5);
+            let top = s.failing.top(5);
             let what = match (path_walk, function_walk) {
                 (true, true) => "paths and functions",
                 (true, false) => "paths",
@@ -298,10 +301,16 @@ impl Detector for Enumeration {
                     s.samples.push(path.chars().take(100).collect());
                 }
             }
-            s.functions.add(cols.function(i));
+            let function = cols.function(i);
+            if s.functions.len() < MAX_TEMPLATES {
+                s.functions.insert(key_hash(function));
+            }
             if let Some(status) = cols.status.get(i) {
                 s.with_status += 1;
-                s.errors += u64::from((400..500).contains(&status));
+                if (400..500).contains(&status) {
+                    s.errors += 1;
+                    s.failing.add(function);
+                }
             }
             if s.contrib.add(t, cols.id(i), evidence_after) {
                 s.contrib.push_evidence(cols.evidence(i));

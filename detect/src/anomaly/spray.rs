@@ -6,7 +6,7 @@
 //! reported when it has the support (requests from the top source for a burst;
 //! distinct sources, requests and a small median per source for a distributed spray)
 //! and it is either attack-bearing ([`super::families`]) or rare for the function:
-//! its baseline share `f` is under `rare_frequency` and `P(X ≥ n)` for
+//! it was never seen or its baseline share `f` is under `rare_frequency`, and `P(X ≥ n)` for
 //! `X ~ Poisson(N·f)`, `N` the function's requests in the window, passes the
 //! corrected level. A shape common in the function's baseline is never reported,
 //! attack tokens or not (a query builder that receives SQL is not under attack).
@@ -151,10 +151,12 @@ impl Spray {
                 if !supported {
                     continue;
                 }
-                let frequency = fb
+                let seen = fb
                     .filter(|f| f.shaped > 0)
-                    .map(|f| f.shape_frequency(&shape).frequency);
-                let rare = frequency.map(|f| f < cfg.rare_frequency);
+                    .map(|f| f.shape_frequency(&shape));
+                let frequency = seen.map(|f| f.frequency);
+                // Never seen, or seen less often than the threshold.
+                let rare = seen.map(|f| f.unseen || f.frequency < cfg.rare_frequency);
                 if rare == Some(false) || (rare.is_none() && g.families.is_empty()) {
                     continue;
                 }

@@ -291,6 +291,8 @@ pub struct ShapeFrequency {
     pub count: u64,
     /// True when it is one of the kept top shapes.
     pub known: bool,
+    /// True when the baseline certainly never saw it (every shape was kept).
+    pub unseen: bool,
 }
 
 impl FunctionBaseline {
@@ -305,6 +307,7 @@ impl FunctionBaseline {
                 frequency: count as f64 / total,
                 count,
                 known: true,
+                unseen: false,
             };
         }
         let kept: u64 = self.shapes.values().sum();
@@ -320,6 +323,7 @@ impl FunctionBaseline {
             frequency,
             count: 0,
             known: false,
+            unseen: tail_shapes == 0,
         }
     }
 }
@@ -815,9 +819,10 @@ mod tests {
         f.shapes.insert("b".into(), 10);
         assert!((f.shape_frequency("a").frequency - 0.99).abs() < 1e-12);
         let new = f.shape_frequency("c");
-        assert!(!new.known && new.frequency < 0.001);
+        assert!(!new.known && new.unseen && new.frequency < 0.001);
         // Shapes beyond the kept ones share the rest.
         f.shapes.remove("b");
-        assert!((f.shape_frequency("c").frequency - 0.01).abs() < 1e-12);
+        let tail = f.shape_frequency("c");
+        assert!((tail.frequency - 0.01).abs() < 1e-12 && !tail.unseen);
     }
 }
