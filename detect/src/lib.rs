@@ -36,6 +36,14 @@
 //!   ([`simulate::SimulateConfig`], [`simulate::run`]).
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
+//! - [`baseline`]: behavioural baselines of principals, functions and accounts —
+//!   DataFusion SQL over the lake under its memory limit, persisted as Parquet under
+//!   `<lake>/_baselines/v<ts>/` with `CURRENT` ([`baseline::build`]), read back into
+//!   hash maps for scoring ([`baseline::load`], [`baseline::Baselines`]).
+//! - [`anomaly`]: statistical detectors (spray, invocation flood, error spikes,
+//!   resource outliers, enumeration, brute force, AccessDenied spikes, new APIs,
+//!   execution-role credentials outside Lambda, new regions/services), batch-in
+//!   operators ([`anomaly::Detector`]) configured by [`anomaly::AnomalyConfig`].
 
 // Every public item is documented (STYLE.md).
 #![warn(missing_docs)]

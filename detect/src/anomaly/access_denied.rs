@@ -65,7 +65,7 @@ pub struct AccessDenied {
     common: Common,
     cfg: AccessDeniedConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Box<str>, Calls>>,
+    windows: Windows<Groups<Calls>>,
     clock: Clock,
     pending: Vec<Finding>,
     key: String,
@@ -111,10 +111,10 @@ impl AccessDenied {
         })
     }
 
-    fn evaluate(&self, start: i64, width: i64, w: Groups<Box<str>, Calls>) -> Vec<Finding> {
+    fn evaluate(&self, start: i64, width: i64, w: Groups<Calls>) -> Vec<Finding> {
         let cfg = &self.cfg;
         let mut tested = Vec::new();
-        for (principal, c) in w.map {
+        for (principal, c) in w {
             let k = c.denied.count;
             if k < cfg.min_support {
                 continue;

@@ -78,8 +78,8 @@ struct Tally {
 
 #[derive(Default)]
 struct BruteWindow {
-    sources: Groups<Box<str>, Tally>,
-    targets: Groups<Box<str>, Tally>,
+    sources: Groups<Tally>,
+    targets: Groups<Tally>,
 }
 
 /// The detector.
@@ -131,7 +131,7 @@ impl BruteForce {
         let cfg = &self.cfg;
         let mut tested = Vec::new();
         for (kind, groups) in [("source", w.sources), ("target", w.targets)] {
-            for (key, t) in groups.map {
+            for (key, t) in groups {
                 let k = t.failures.count;
                 let n = t.requests.max(k);
                 if k < cfg.min_support || (k as f64) < cfg.min_failure_ratio * n as f64 {

@@ -333,7 +333,7 @@ detector_config! {
         min_distinct_paths: u64 = default_enum_min_paths,
         /// Distinct functions that make a function enumeration.
         min_distinct_functions: u64 = default_enum_min_functions,
-        /// Share of 4xx responses a path enumeration must have (when statuses are
+        /// Share of 4xx responses an enumeration must have (when statuses are
         /// known): benign clients get what they ask for.
         min_error_ratio: f64 = default_enum_min_error_ratio,
         /// Significance level of the 4xx count.

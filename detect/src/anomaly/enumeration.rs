@@ -5,11 +5,13 @@
 //! `/orders/1…/orders/99` is one template), distinct functions, and 4xx responses.
 //! A source is reported when it has `min_support` requests and either
 //!
-//! - `min_distinct_paths` templates with, when statuses are known, at least
-//!   `min_error_ratio` 4xx responses whose count is significant against the 4xx
-//!   rate of the other sources in the window (binomial tail, corrected for the
-//!   sources tested), or
-//! - `min_distinct_functions` functions.
+//! - `min_distinct_paths` templates, or
+//! - `min_distinct_functions` functions (a site whose routes are separate
+//!   functions is walked by every visitor, hence the next condition),
+//!
+//! and, when statuses are known, at least `min_error_ratio` 4xx responses whose
+//! count is significant against the 4xx rate of the other sources in the window
+//! (binomial tail, corrected for the sources tested).
 //!
 //! The score is the robust z of the source's distinct templates among the window's
 //! sources. Works without baselines.
@@ -26,8 +28,8 @@ use super::config::EnumerationConfig;
 use super::events::InvocationCols;
 use super::stats::{binomial_tail, robust_z};
 use super::window::{
-    confidence_from_p, fmt_p, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats,
-    TopCounts, Windows,
+    confidence_from_p, fmt_p, fmt_width, key_hash, rule_info, Clock, Contrib, Draft, Groups,
+    PreHashedState, Stats, TopCounts, Windows,
 };
 use super::{Common, Detector};
 use crate::error::DetectError;
@@ -65,8 +67,11 @@ pub fn rule() -> Arc<RuleInfo> {
 #[derive(Default)]
 struct Source {
     contrib: Contrib,
-    templates: HashSet<u64>,
-    functions: TopCounts,
+    templates: HashSet<u64, PreHashedState>,
+    /// Hashes of the functions requested (all requests).
+    functions: HashSet<u64, PreHashedState>,
+    /// Functions of the failed (4xx) requests: the top contributors.
+    failing: TopCounts,
     with_status: u64,
     errors: u64,
     samples: Vec<String>,
@@ -77,7 +82,7 @@ pub struct Enumeration {
     common: Common,
     cfg: EnumerationConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Box<str>, Source>>,
+    windows: Windows<Groups<Source>>,
     clock: Clock,
     pending: Vec<Finding>,
     hasher: RandomState,
@@ -128,25 +133,26 @@ impl Enumeration {
         }
     }
 
-    fn evaluate(&self, start: i64, width: i64, w: Groups<Box<str>, Source>) -> Vec<Finding> {
+    fn evaluate(&self, start: i64, width: i64, w: Groups<Source>) -> Vec<Finding> {
         let cfg = &self.cfg;
-        let total_status: u64 = w.map.values().map(|s| s.with_status).sum();
-        let total_errors: u64 = w.map.values().map(|s| s.errors).sum();
-        let mut distinct: Vec<f64> = w.map.values().map(|s| s.templates.len() as f64).collect();
+        let total_status: u64 = w.values().map(|s| s.with_status).sum();
+        let total_errors: u64 = w.values().map(|s| s.errors).sum();
+        let mut distinct: Vec<f64> = w.values().map(|s| s.templates.len() as f64).collect();
         let (median, mad) = median_mad(&mut distinct);
-        let compare = w.map.len() >= 5;
+        let compare = w.len() >= 5;
 
         let mut tested = Vec::new();
-        for (source, s) in w.map {
+        for (source, s) in w {
             if s.contrib.count < cfg.min_support {
                 continue;
             }
             let paths = s.templates.len() as u64;
             let functions = s.functions.len() as u64;
-            let path_walk = paths >= cfg.min_distinct_paths
-                && (s.with_status == 0
-                    || s.errors as f64 >= cfg.min_error_ratio * s.with_status as f64);
-            let function_walk = functions >= cfg.min_distinct_functions;
+            // Benign clients get what they ask for; a walk mostly fails.
+            let failing =
+                s.with_status == 0 || s.errors as f64 >= cfg.min_error_ratio * s.with_status as f64;
+            let path_walk = paths >= cfg.min_distinct_paths && failing;
+            let function_walk = functions >= cfg.min_distinct_functions && failing;
             if !(path_walk || function_walk) {
                 continue;
             }
@@ -174,8 +180,9 @@ impl Enumeration {
         for ((source, s, paths, functions, path_walk, function_walk, p, others_rate), sig) in
             tested.into_iter().zip(significant)
         {
-            // Path walks with statuses must fail significantly more than the others.
+            // With statuses, a walk must fail significantly more than the others.
             let path_walk = path_walk && (p.is_none() || sig);
+            let function_walk = function_walk && (p.is_none() || sig);
             if !(path_walk || function_walk) {
                 continue;
             }
@@ -184,7 +191,7 @@ impl Enumeration {
             } else {
                 paths as f64 / cfg.min_distinct_paths.max(1) as f64
             };
-            let top = s.functions.top(5);
+            let top = s.failing.top(5);
             let what = match (path_walk, function_walk) {
                 (true, true) => "paths and functions",
                 (true, false) => "paths",
@@ -294,10 +301,16 @@ impl Detector for Enumeration {
                     s.samples.push(path.chars().take(100).collect());
                 }
             }
-            s.functions.add(cols.function(i));
+            let function = cols.function(i);
+            if s.functions.len() < MAX_TEMPLATES {
+                s.functions.insert(key_hash(function));
+            }
             if let Some(status) = cols.status.get(i) {
                 s.with_status += 1;
-                s.errors += u64::from((400..500).contains(&status));
+                if (400..500).contains(&status) {
+                    s.errors += 1;
+                    s.failing.add(function);
+                }
             }
             if s.contrib.add(t, cols.id(i), evidence_after) {
                 s.contrib.push_evidence(cols.evidence(i));

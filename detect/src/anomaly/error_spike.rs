@@ -23,7 +23,8 @@ use super::config::ErrorSpikeConfig;
 use super::events::{InvocationCols, RuntimeCols};
 use super::stats::beta_binomial_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats, Windows,
+    confidence_from_p, fmt_p, fmt_width, rule_info, Clock, Contrib, Draft, Groups, PreHashedState,
+    Stats, Windows,
 };
 use super::{Common, Detector};
 use crate::baseline::FunctionBaseline;
@@ -109,7 +110,7 @@ struct Counts {
     starts: u64,
     with_status: u64,
     /// Hashes of request ids that logged an error (one invocation, many lines).
-    error_ids: HashSet<u64>,
+    error_ids: HashSet<u64, PreHashedState>,
     failures: [Contrib; 5],
 }
 
@@ -136,7 +137,7 @@ pub struct ErrorSpike {
     common: Common,
     cfg: ErrorSpikeConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Box<str>, Counts>>,
+    windows: Windows<Groups<Counts>>,
     clock: Clock,
     pending: Vec<Finding>,
     hasher: RandomState,
@@ -164,14 +165,14 @@ impl ErrorSpike {
         }
     }
 
-    fn evaluate(&self, start: i64, width: i64, w: Groups<Box<str>, Counts>) -> Vec<Finding> {
+    fn evaluate(&self, start: i64, width: i64, w: Groups<Counts>) -> Vec<Finding> {
         let Some(b) = self.common.baselines() else {
             return Vec::new();
         };
         let cfg = &self.cfg;
         // (function, outcome, k, n, baseline rate, p)
         let mut tested = Vec::new();
-        for (function, counts) in &w.map {
+        for (function, counts) in w.iter() {
             let Some(fb) = b.function(function) else {
                 continue;
             };
@@ -201,7 +202,7 @@ impl ErrorSpike {
             if !sig || observed < cfg.min_ratio * rate {
                 continue;
             }
-            let Some(counts) = w.map.get_mut(&function) else {
+            let Some(counts) = w.existing_mut(&function) else {
                 continue;
             };
             let contrib = std::mem::take(&mut counts.failures[o as usize]);

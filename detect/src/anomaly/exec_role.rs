@@ -93,7 +93,7 @@ pub struct ExecRole {
     common: Common,
     cfg: ExecRoleConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Box<str>, Use>>,
+    windows: Windows<Groups<Use>>,
     keys: HashMap<Box<str>, KeyInfo>,
     clock: Clock,
     pending: Vec<Finding>,
@@ -135,7 +135,7 @@ impl ExecRole {
     fn close(&mut self, watermark: i64) {
         let width = self.windows.width_us();
         for (start, w) in self.windows.close_until(watermark) {
-            for (_, u) in w.map {
+            for (_, u) in w {
                 if u.contrib.count >= self.cfg.min_support {
                     let f = self.finding(start, width, u);
                     self.pending.push(f);

@@ -67,7 +67,7 @@ struct Traffic {
     sources: TopCounts,
 }
 
-type FloodWindow = Groups<Box<str>, Traffic>;
+type FloodWindow = Groups<Traffic>;
 
 /// The detector.
 pub struct Flood {
@@ -106,7 +106,7 @@ impl Flood {
         };
         let cfg = &self.cfg;
         let mut tested = Vec::new();
-        for (function, traffic) in w.map {
+        for (function, traffic) in w {
             let n = traffic.contrib.count;
             if n < cfg.min_support {
                 continue;

@@ -27,7 +27,8 @@
 //!
 //! Supporting modules: [`config`] ([`AnomalyConfig`]), [`stats`] (tail probabilities,
 //! robust z, corrections), [`families`] (attack tokens), [`sensitivity`] (sensitive
-//! APIs), `window` (windows, contributing events, finding assembly) and `events`
+//! APIs), `window` (windows, contributing events, finding assembly), `groups` (the
+//! per-window maps, one hash per lookup) and `events`
 //! (the columns each table offers).
 //!
 //! Every finding explains itself: its message says observed against expected, the
@@ -45,6 +46,7 @@ mod events;
 pub mod exec_role;
 pub mod families;
 pub mod flood;
+mod groups;
 pub mod new_api;
 pub mod new_region;
 pub mod outlier;

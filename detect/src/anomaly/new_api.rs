@@ -72,7 +72,7 @@ pub struct NewApi {
     common: Common,
     cfg: NewApiConfig,
     rules: HashMap<&'static str, Arc<RuleInfo>>,
-    windows: Windows<Groups<Box<str>, Term>>,
+    windows: Windows<Groups<Term>>,
     reported: HashSet<Box<str>>,
     clock: Clock,
     pending: Vec<Finding>,
@@ -104,7 +104,7 @@ impl NewApi {
 
     fn close(&mut self, watermark: i64) {
         for (start, w) in self.windows.close_until(watermark) {
-            for (key, term) in w.map {
+            for (key, term) in w {
                 if let Some(f) = self.evaluate(start, &key, term) {
                     self.pending.push(f);
                 }

@@ -77,7 +77,7 @@ pub struct NewRegion {
     cfg: NewRegionConfig,
     region_rule: Arc<RuleInfo>,
     service_rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Box<str>, Term>>,
+    windows: Windows<Groups<Term>>,
     reported: HashSet<Box<str>>,
     clock: Clock,
     pending: Vec<Finding>,
@@ -102,7 +102,7 @@ impl NewRegion {
 
     fn close(&mut self, watermark: i64) {
         for (start, w) in self.windows.close_until(watermark) {
-            for (key, term) in w.map {
+            for (key, term) in w {
                 if term.contrib.count < self.cfg.min_support || self.reported.contains(&key) {
                     continue;
                 }

@@ -76,7 +76,7 @@ pub struct Outlier {
     common: Common,
     cfg: OutlierConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Box<str>, Reports>>,
+    windows: Windows<Groups<Reports>>,
     clock: Clock,
     pending: Vec<Finding>,
 }
@@ -119,10 +119,10 @@ impl Outlier {
         }
     }
 
-    fn evaluate(&self, start: i64, width: i64, w: Groups<Box<str>, Reports>) -> Vec<Finding> {
+    fn evaluate(&self, start: i64, width: i64, w: Groups<Reports>) -> Vec<Finding> {
         let cfg = &self.cfg;
         let mut tested = Vec::new();
-        for (function, r) in w.map {
+        for (function, r) in w {
             for (m, metric) in [Metric::Duration, Metric::Memory].into_iter().enumerate() {
                 let k = r.outliers[m].count;
                 if k < cfg.min_support {

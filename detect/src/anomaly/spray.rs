@@ -6,13 +6,12 @@
 //! reported when it has the support (requests from the top source for a burst;
 //! distinct sources, requests and a small median per source for a distributed spray)
 //! and it is either attack-bearing ([`super::families`]) or rare for the function:
-//! its baseline share `f` is under `rare_frequency` and `P(X ≥ n)` for
+//! it was never seen or its baseline share `f` is under `rare_frequency`, and `P(X ≥ n)` for
 //! `X ~ Poisson(N·f)`, `N` the function's requests in the window, passes the
 //! corrected level. A shape common in the function's baseline is never reported,
 //! attack tokens or not (a query builder that receives SQL is not under attack).
 //! Without baselines, only attack-bearing shapes are reported.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
@@ -24,8 +23,8 @@ use super::events::InvocationCols;
 use super::families::{classify, FamilySet};
 use super::stats::poisson_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats,
-    TopCounts, Windows,
+    confidence_from_p, fmt_p, fmt_top, fmt_width, key_hash, rule_info, Clock, Contrib, Draft,
+    Groups, Stats, TopCounts, Windows,
 };
 use super::{Common, Detector};
 use crate::error::DetectError;
@@ -66,12 +65,12 @@ struct ShapeGroup {
 #[derive(Default)]
 struct FunctionTraffic {
     requests: u64,
-    shapes: Groups<Box<str>, ShapeGroup>,
+    shapes: Groups<ShapeGroup>,
 }
 
 #[derive(Default)]
 struct SprayWindow {
-    functions: Groups<Box<str>, FunctionTraffic>,
+    functions: Groups<FunctionTraffic>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -89,8 +88,6 @@ pub struct Spray {
     slow: Windows<SprayWindow>,
     clock: Clock,
     pending: Vec<Finding>,
-    /// Families of shapes seen recently (bounded), so each shape is scanned once.
-    family_cache: HashMap<Box<str>, FamilySet>,
 }
 
 impl Spray {
@@ -104,20 +101,7 @@ impl Spray {
             cfg,
             rule: rule(),
             pending: Vec::new(),
-            family_cache: HashMap::new(),
         }
-    }
-
-    fn families_of(&mut self, shape: &str) -> FamilySet {
-        if let Some(&f) = self.family_cache.get(shape) {
-            return f;
-        }
-        if self.family_cache.len() >= 65_536 {
-            self.family_cache.clear();
-        }
-        let f = classify(shape);
-        self.family_cache.insert(shape.into(), f);
-        f
     }
 
     fn close(&mut self, watermark: i64) {
@@ -145,9 +129,9 @@ impl Spray {
             p: Option<f64>,
         }
         let mut candidates = Vec::new();
-        for (function, traffic) in w.functions.map {
+        for (function, traffic) in w.functions {
             let fb = b.and_then(|b| b.function(&function));
-            for (shape, g) in traffic.shapes.map {
+            for (shape, g) in traffic.shapes {
                 let n = g.contrib.count;
                 let supported = match mode {
                     Mode::Burst => g
@@ -167,10 +151,12 @@ impl Spray {
                 if !supported {
                     continue;
                 }
-                let frequency = fb
+                let seen = fb
                     .filter(|f| f.shaped > 0)
-                    .map(|f| f.shape_frequency(&shape).frequency);
-                let rare = frequency.map(|f| f < cfg.rare_frequency);
+                    .map(|f| f.shape_frequency(&shape));
+                let frequency = seen.map(|f| f.frequency);
+                // Never seen, or seen less often than the threshold.
+                let rare = seen.map(|f| f.unseen || f.frequency < cfg.rare_frequency);
                 if rare == Some(false) || (rare.is_none() && g.families.is_empty()) {
                     continue;
                 }
@@ -307,25 +293,29 @@ impl Spray {
 fn add_row(
     windows: &mut Windows<SprayWindow>,
     t: i64,
-    function: &str,
-    shape: Option<&str>,
+    function: (u64, &str),
+    shape: Option<(u64, &str)>,
     source: &str,
-    families: FamilySet,
+    payload_families: FamilySet,
     cols: &InvocationCols,
     i: usize,
     max: usize,
     evidence_after: u64,
 ) {
     let Some((_, w)) = windows.at(t) else { return };
-    let Some(traffic) = w.functions.get(function, max) else {
+    let Some(traffic) = w.functions.get_hashed(function.0, function.1, max) else {
         return;
     };
     traffic.requests += 1;
-    let Some(shape) = shape else { return };
-    let Some(g) = traffic.shapes.get(shape, max) else {
+    let Some((hash, shape)) = shape else { return };
+    let Some(g) = traffic.shapes.get_hashed(hash, shape, max) else {
         return;
     };
-    g.families.0 |= families.0;
+    if g.contrib.count == 0 {
+        // Scanned once per group, not per row.
+        g.families = classify(shape);
+    }
+    g.families.0 |= payload_families.0;
     g.sources.add(source);
     if g.contrib.add(t, cols.id(i), evidence_after) {
         g.contrib.push_evidence(cols.evidence(i));
@@ -347,17 +337,16 @@ impl Detector for Spray {
         for i in 0..batch.num_rows() {
             let t = cols.time(i);
             self.clock.observe(t);
-            let shape = cols.shape.get(i);
-            let mut families = match shape {
-                Some(s) => self.families_of(s),
-                None => FamilySet::default(),
-            };
+            // Hashed once for both windows.
+            let shape = cols.shape.get(i).map(|s| (key_hash(s), s));
+            let mut families = FamilySet::default();
             if self.cfg.scan_payloads {
                 if let Some(payload) = cols.payload.get(i) {
-                    families.0 |= classify(payload).0;
+                    families = classify(payload);
                 }
             }
             let function = cols.function(i);
+            let function = (key_hash(function), function);
             let source = cols.source_ip.get(i).unwrap_or("(unknown)");
             add_row(
                 &mut self.burst,

@@ -1,18 +1,20 @@
 //! What every detector shares: tumbling windows closed by a watermark, the running
 //! record of a group's contributing events, and the assembly of a [`Finding`] with
-//! its stable uid and statistics.
+//! its stable uid and statistics. The per-window group maps are in `groups`.
 //!
 //! State is per window: a window holds the groups seen in it and is dropped when it
 //! closes, so memory is bounded by the events of the open windows (and by
 //! `max_entities` groups per window), whether the input is a file or a stream.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use crate::baseline::{Baselines, TimeRange};
 use crate::model::{EventContext, Finding, Level, RuleInfo, MAX_EVIDENCE, MAX_RELATED};
+
+pub(crate) use super::groups::{key_hash, Groups, PreHashedState, TopCounts};
 
 /// Tumbling windows of one width, aligned to the epoch, keyed by their start (µs).
 #[derive(Debug)]
@@ -149,91 +151,6 @@ impl Contrib {
         if self.evidence.len() < MAX_EVIDENCE {
             self.evidence.push(event);
         }
-    }
-}
-
-/// Counts per value, bounded: the top contributors of a finding (sources, APIs…).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TopCounts {
-    counts: HashMap<Box<str>, u64>,
-    /// Values not tracked because the map was full.
-    pub(crate) overflow: u64,
-}
-
-impl TopCounts {
-    /// Most distinct values tracked.
-    pub(crate) const CAP: usize = 4096;
-
-    /// Counts one occurrence of `value`.
-    #[inline]
-    pub(crate) fn add(&mut self, value: &str) {
-        self.add_n(value, 1);
-    }
-
-    /// Counts `n` occurrences of `value`.
-    #[inline]
-    pub(crate) fn add_n(&mut self, value: &str, n: u64) {
-        if let Some(c) = self.counts.get_mut(value) {
-            *c += n;
-        } else if self.counts.len() < Self::CAP {
-            self.counts.insert(value.into(), n);
-        } else {
-            self.overflow += n;
-        }
-    }
-
-    /// Distinct values tracked.
-    pub(crate) fn len(&self) -> usize {
-        self.counts.len()
-    }
-
-    /// The `n` largest, as `(value, count)`, largest first (ties by value).
-    pub(crate) fn top(&self, n: usize) -> Vec<(String, u64)> {
-        let mut all: Vec<(&str, u64)> = self.counts.iter().map(|(k, &v)| (&**k, v)).collect();
-        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        all.into_iter()
-            .take(n)
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect()
-    }
-
-    /// The counts, for medians and the like.
-    pub(crate) fn values(&self) -> impl Iterator<Item = u64> + '_ {
-        self.counts.values().copied()
-    }
-}
-
-/// Groups of one window, bounded by `max_entities`.
-#[derive(Debug)]
-pub(crate) struct Groups<K, V> {
-    pub(crate) map: HashMap<K, V>,
-    /// Events of groups not tracked because the window was full.
-    pub(crate) dropped: u64,
-}
-
-impl<K, V> Default for Groups<K, V> {
-    fn default() -> Self {
-        Groups {
-            map: HashMap::new(),
-            dropped: 0,
-        }
-    }
-}
-
-impl<V: Default> Groups<Box<str>, V> {
-    /// The group of `key`, created when there is room.
-    #[inline]
-    pub(crate) fn get(&mut self, key: &str, max: usize) -> Option<&mut V> {
-        // Two lookups on the first event of a group, one afterwards: the common case
-        // never allocates.
-        if !self.map.contains_key(key) {
-            if self.map.len() >= max {
-                self.dropped += 1;
-                return None;
-            }
-            self.map.insert(key.into(), V::default());
-        }
-        self.map.get_mut(key)
     }
 }
 
@@ -485,18 +402,6 @@ mod tests {
         assert_eq!(wanted, MAX_EVIDENCE);
         assert_eq!(c.evidence[0], json!(9), "evidence starts at the 10th event");
         assert_eq!((c.first_us, c.last_us), (0, 199));
-    }
-
-    #[test]
-    fn top_counts_are_bounded_and_sorted() {
-        let mut t = TopCounts::default();
-        for i in 0..(TopCounts::CAP + 10) {
-            t.add(&i.to_string());
-        }
-        t.add("0");
-        assert_eq!(t.len(), TopCounts::CAP);
-        assert_eq!(t.overflow, 10);
-        assert_eq!(t.top(1), vec![("0".to_owned(), 2)]);
     }
 
     #[test]

@@ -28,13 +28,15 @@
 //! - `build`: [`build`] runs the queries under the session's memory limit (operators
 //!   spill rather than fail), streams each result into Parquet, writes `meta.json` and
 //!   `CURRENT`.
-//! - [`store`]: [`load`] reads `CURRENT` into [`Baselines`], hash maps keyed by
-//!   principal, function and account, for scoring.
+//! - [`store`]: [`load`] reads `CURRENT` into [`Baselines`].
+//! - [`types`]: [`Baselines`], hash maps keyed by principal, function and account,
+//!   and the statistics they hold, for scoring.
 
 mod build;
 pub mod keys;
 pub mod sql;
 pub mod store;
+pub mod types;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,9 +47,10 @@ use serde::{Deserialize, Serialize};
 use crate::lake::LakeOptions;
 
 pub use build::build;
-pub use store::{
-    load, AccountBaseline, Activity, ApiStats, Baselines, FunctionBaseline, PrincipalBaseline,
-    Robust, RuntimeBaseline,
+pub use store::{load, load_version};
+pub use types::{
+    AccountBaseline, Activity, ApiStats, Baselines, Expected, FunctionBaseline, PrincipalBaseline,
+    Robust, RuntimeBaseline, ShapeFrequency,
 };
 
 /// The directory of all baseline versions of a lake.
