@@ -64,7 +64,9 @@ pub const SENSITIVE_APIS: &[Sensitivity] = &[
     Sensitivity { pattern: "lambda:UpdateFunctionUrlConfig*", weight: 0.8, tags: PERSIST },
     Sensitivity { pattern: "lambda:CreateFunctionUrlConfig*", weight: 0.8, tags: PERSIST },
     Sensitivity { pattern: "lambda:AddPermission*", weight: 0.85, tags: PERSIST },
-    Sensitivity { pattern: "lambda:UpdateFunctionConfiguration*", weight: 0.7, tags: EXEC },
+    // Routine for deploy roles and developers; its dangerous forms (role swap, layers,
+    // environment) have rules of their own, so a first call alone is a hunting signal.
+    Sensitivity { pattern: "lambda:UpdateFunctionConfiguration*", weight: 0.5, tags: EXEC },
     Sensitivity { pattern: "lambda:CreateFunction*", weight: 0.7, tags: EXEC },
     Sensitivity { pattern: "lambda:CreateEventSourceMapping*", weight: 0.55, tags: EXEC },
     Sensitivity { pattern: "lambda:PublishLayerVersion*", weight: 0.6, tags: EXEC },
