@@ -66,9 +66,17 @@ impl<'a> EventReader<'a> {
 
     /// Actor, target and place of the event at `row`.
     pub fn context(&self, row: usize) -> EventContext {
+        self.context_with(row, true)
+    }
+
+    /// Like [`Self::context`]; without `resources` the JSON columns are not parsed
+    /// (no function or resources), for hits beyond the few a finding keeps whole.
+    pub fn context_with(&self, row: usize, resources_too: bool) -> EventContext {
         match self.table {
             Table::CloudTrail => {
-                let params = self.str("request_parameters", row);
+                let params = self
+                    .str("request_parameters", row)
+                    .filter(|_| resources_too);
                 EventContext {
                     account: self.owned("account_id", row),
                     region: self.owned("aws_region", row),
@@ -81,7 +89,11 @@ impl<'a> EventReader<'a> {
                     function: params.and_then(|p| json_str_field(p, "functionName")),
                     service: self.owned("event_source", row),
                     operation: self.owned("event_name", row),
-                    resources: resources(self.str("resources", row), params),
+                    resources: if resources_too {
+                        resources(self.str("resources", row), params)
+                    } else {
+                        Vec::new()
+                    },
                 }
             }
             Table::Invocations => {

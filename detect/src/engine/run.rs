@@ -17,7 +17,7 @@ use super::ruleset::RuleSet;
 use crate::correlate::Correlator;
 use crate::error::DetectError;
 use crate::finding::Aggregator;
-use crate::model::{Finding, Hit};
+use crate::model::{Finding, Hit, MAX_EVIDENCE};
 use crate::sigma::BatchFields;
 
 /// Which rules of a set run (rule tests run one rule, or one correlation and its bases).
@@ -120,15 +120,33 @@ impl<'r> Detector<'r> {
                 };
                 corr_cols.push((group, value));
             }
+            // Findings keep the context of their first event and the evidence of
+            // their first few: build those whole only for the first hits of each group
+            // in this batch (a rule matching 100k rows must not serialise 100k rows).
+            let mut per_group: std::collections::HashMap<Vec<Option<String>>, usize> =
+                std::collections::HashMap::new();
+            let key_cols: &[ArrayRef] = if emits {
+                &group_cols
+            } else {
+                corr_cols.first().map_or(&[][..], |(g, _)| &g[..])
+            };
             for &row in &rows {
+                let key: Vec<Option<String>> = key_cols.iter().map(|c| str_at(c, row)).collect();
+                let n = per_group.entry(key).or_insert(0);
+                let whole = *n < MAX_EVIDENCE;
+                *n += 1;
                 let base = Hit {
                     rule: info.clone(),
                     time_us: reader.time_us(row),
                     event_uid: reader.event_uid(row),
                     group: Vec::new(),
                     value: None,
-                    context: reader.context(row),
-                    evidence: reader.evidence(row),
+                    context: reader.context_with(row, whole),
+                    evidence: if whole {
+                        reader.evidence(row)
+                    } else {
+                        serde_json::Value::Null
+                    },
                 };
                 for (k, &c) in corr.iter().enumerate() {
                     let (group, value) = &corr_cols[k];

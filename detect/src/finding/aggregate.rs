@@ -90,11 +90,13 @@ impl Aggregator {
         window.last_seen_us = window.last_seen_us.max(hit.time_us);
         let event_key = (hit.time_us, hit.event_uid);
         keep_first(&mut window.related, event_key.clone(), MAX_RELATED);
-        if window.evidence.len() < MAX_EVIDENCE
-            || window
-                .evidence
-                .last_key_value()
-                .is_some_and(|(last, _)| event_key < *last)
+        // `Null` evidence: the caller kept only the first few events of a group whole.
+        if !hit.evidence.is_null()
+            && (window.evidence.len() < MAX_EVIDENCE
+                || window
+                    .evidence
+                    .last_key_value()
+                    .is_some_and(|(last, _)| event_key < *last))
         {
             window.evidence.insert(event_key.clone(), hit.evidence);
             if window.evidence.len() > MAX_EVIDENCE {
