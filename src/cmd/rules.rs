@@ -129,7 +129,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<()> {
             let passed = outcomes.len() - outcomes.iter().filter(|o| !o.passed).count();
             writeln!(
                 out,
-                "{} rules, {} tests: {passed} passed, {failed} failed",
+                "{passed} passed, {failed} failed ({} rules, {} tests)",
                 set.len(),
                 outcomes.len()
             )?;
