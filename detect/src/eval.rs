@@ -10,49 +10,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::DetectError;
 use crate::model::Finding;
-
-/// One labelled attack instance (a line of `labels.jsonl`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Label {
-    /// Scenario name.
-    pub scenario: String,
-    /// Unique id of this attack instance.
-    pub attack_id: String,
-    /// ATT&CK technique, e.g. `T1078.004`.
-    #[serde(default)]
-    pub technique: String,
-    /// Attack start (RFC 3339).
-    pub start: String,
-    /// Attack end (RFC 3339).
-    pub end: String,
-    /// Actor and target entities.
-    #[serde(default)]
-    pub entities: Entities,
-    /// Ids of the attack's events (CloudTrail `eventID`, invocation request ids).
-    #[serde(default)]
-    pub event_uids: Vec<String>,
-}
-
-/// Entities of an attack.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Entities {
-    /// Principal ARN.
-    #[serde(default)]
-    pub principal: Option<String>,
-    /// Access key id.
-    #[serde(default)]
-    pub access_key: Option<String>,
-    /// Source IPs.
-    #[serde(default)]
-    pub source_ips: Vec<String>,
-    /// Function name.
-    #[serde(default)]
-    pub function: Option<String>,
-}
+pub use crate::simulate::{Label, LabelEntities};
 
 /// Per-scenario result.
 #[derive(Debug, Clone, Serialize)]
@@ -223,7 +185,7 @@ fn overlaps(f: &Finding, start: i64, end: i64) -> bool {
     f.first_seen_us <= end && f.last_seen_us >= start
 }
 
-fn entity_match(f: &Finding, e: &Entities) -> bool {
+fn entity_match(f: &Finding, e: &LabelEntities) -> bool {
     let c = &f.context;
     let eq =
         |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x == y);
@@ -286,13 +248,17 @@ mod tests {
             scenario: s.into(),
             attack_id: format!("{s}-1"),
             technique: String::new(),
+            tactic: String::new(),
+            description: String::new(),
             start: "2024-01-01T00:00:00Z".into(),
             end: "2024-01-01T01:00:00Z".into(),
-            entities: Entities {
+            detect_from: "2024-01-01T00:00:00Z".into(),
+            entities: LabelEntities {
                 principal: Some(principal.into()),
                 ..Default::default()
             },
             event_uids: uids.iter().map(|s| s.to_string()).collect(),
+            expected: Vec::new(),
         }
     }
 

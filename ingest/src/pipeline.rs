@@ -113,6 +113,22 @@ impl Summary {
         self.records_stored.values().sum()
     }
 
+    /// Counts one quarantined record.
+    pub(crate) fn count_quarantined(&mut self, reason: &RecordError) {
+        self.records_in += 1;
+        self.records_quarantined += 1;
+        *self
+            .quarantined_by_kind
+            .entry(reason.kind().into())
+            .or_default() += 1;
+    }
+
+    /// Counts one record skipped by design.
+    pub(crate) fn count_skipped(&mut self, reason: &'static str) {
+        self.records_in += 1;
+        *self.records_skipped.entry(reason.into()).or_default() += 1;
+    }
+
     /// Adds another run's counts to these.
     pub fn merge(&mut self, o: Summary) {
         self.records_in += o.records_in;
@@ -133,6 +149,33 @@ impl Summary {
         self.sources_already_in_lake += o.sources_already_in_lake;
         self.damaged_sources.extend(o.damaged_sources);
         self.files_written += o.files_written;
+    }
+}
+
+/// Records stored per table, in `Table::ALL` order: counted per record without the
+/// allocation a map entry would cost on the hot path, folded into a [`Summary`] at the
+/// end of a source.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct StoredCounts([u64; 3]);
+
+impl StoredCounts {
+    /// Counts one record stored in `table`, in `summary.records_in` too.
+    pub(crate) fn add(&mut self, table: Table, summary: &mut Summary) {
+        summary.records_in += 1;
+        let i = Table::ALL
+            .iter()
+            .position(|t| *t == table)
+            .expect("ALL lists every table");
+        self.0[i] += 1;
+    }
+
+    /// Moves the counts into `summary.records_stored`.
+    pub(crate) fn fold_into(self, summary: &mut Summary) {
+        for (t, n) in Table::ALL.iter().zip(self.0) {
+            if n > 0 {
+                *summary.records_stored.entry(t.name().into()).or_default() += n;
+            }
+        }
     }
 }
 
@@ -196,9 +239,8 @@ struct SourceSink<'a> {
     writer: SourceWriter,
     quarantine: QuarantineWriter,
     summary: Summary,
-    /// Records stored per table, in `Table::ALL` order (moved into `summary` at the end;
-    /// a map entry per record would cost an allocation on the hot path).
-    stored: [u64; 3],
+    /// Records stored per table.
+    stored: StoredCounts,
     error: Option<IngestError>,
 }
 
@@ -228,23 +270,12 @@ impl Sink for SourceSink<'_> {
     }
 
     fn stored(&mut self, table: Table) {
-        self.summary.records_in += 1;
-        let i = Table::ALL
-            .iter()
-            .position(|t| *t == table)
-            .expect("ALL lists every table");
-        self.stored[i] += 1;
+        self.stored.add(table, &mut self.summary);
         self.flush(table, false);
     }
 
     fn quarantined(&mut self, pos: &Position, raw: &[u8], reason: &RecordError) {
-        self.summary.records_in += 1;
-        self.summary.records_quarantined += 1;
-        *self
-            .summary
-            .quarantined_by_kind
-            .entry(reason.kind().into())
-            .or_default() += 1;
+        self.summary.count_quarantined(reason);
         if let Err(e) = self.quarantine.write(pos, raw, reason) {
             self.error.get_or_insert(e);
         }
@@ -255,12 +286,7 @@ impl Sink for SourceSink<'_> {
     }
 
     fn skipped(&mut self, reason: &'static str) {
-        self.summary.records_in += 1;
-        *self
-            .summary
-            .records_skipped
-            .entry(reason.into())
-            .or_default() += 1;
+        self.summary.count_skipped(reason);
     }
 }
 
@@ -303,7 +329,7 @@ fn ingest_source(
         writer: SourceWriter::new(staging.clone()),
         quarantine: QuarantineWriter::new(staging.join("quarantine.jsonl")),
         summary: Summary::default(),
-        stored: [0; 3],
+        stored: StoredCounts::default(),
         error: None,
     };
     let opened = source::open(src, progress.bytes.clone())?;
@@ -326,11 +352,7 @@ fn ingest_source(
         stored,
         ..
     } = sink;
-    for (t, n) in Table::ALL.iter().zip(stored) {
-        if n > 0 {
-            summary.records_stored.insert(t.name().into(), n);
-        }
-    }
+    stored.fold_into(&mut summary);
     let files = writer.close()?;
     let mut manifest = manifest.lock().expect("manifest lock");
     if manifest.has_hash(&hash) {

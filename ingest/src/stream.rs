@@ -16,7 +16,7 @@ use arrow::record_batch::RecordBatch;
 
 use crate::error::{IngestError, RecordError};
 use crate::parse::{self, Family, Sink};
-use crate::pipeline::{parse_source, Progress, Summary};
+use crate::pipeline::{parse_source, Progress, StoredCounts, Summary};
 use crate::position::{Context, Position};
 use crate::quarantine::QuarantineWriter;
 use crate::source::{self, SourceId};
@@ -126,6 +126,7 @@ struct ChannelSink<'a> {
     tx: &'a crossbeam_channel::Sender<(Table, RecordBatch)>,
     quarantine: QuarantineWriter,
     summary: Summary,
+    stored: StoredCounts,
     error: Option<IngestError>,
 }
 
@@ -152,43 +153,24 @@ impl Sink for ChannelSink<'_> {
     }
 
     fn stored(&mut self, table: Table) {
-        self.summary.records_in += 1;
-        *self
-            .summary
-            .records_stored
-            .entry(table.name().into())
-            .or_default() += 1;
+        self.stored.add(table, &mut self.summary);
         self.flush(table, false);
     }
 
     fn quarantined(&mut self, pos: &Position, raw: &[u8], reason: &RecordError) {
-        count_quarantined(&mut self.summary, reason);
+        self.summary.count_quarantined(reason);
         if let Err(e) = self.quarantine.write(pos, raw, reason) {
             self.error.get_or_insert(e);
         }
     }
 
     fn skipped(&mut self, reason: &'static str) {
-        count_skipped(&mut self.summary, reason);
+        self.summary.count_skipped(reason);
     }
 
     fn accepts(&self, family: Family) -> bool {
         self.cfg.only.is_none_or(|f| f == family)
     }
-}
-
-fn count_quarantined(summary: &mut Summary, reason: &RecordError) {
-    summary.records_in += 1;
-    summary.records_quarantined += 1;
-    *summary
-        .quarantined_by_kind
-        .entry(reason.kind().into())
-        .or_default() += 1;
-}
-
-fn count_skipped(summary: &mut Summary, reason: &'static str) {
-    summary.records_in += 1;
-    *summary.records_skipped.entry(reason.into()).or_default() += 1;
 }
 
 fn stream_source(
@@ -209,6 +191,7 @@ fn stream_source(
         tx,
         quarantine: QuarantineWriter::new(tmp),
         summary: Summary::default(),
+        stored: StoredCounts::default(),
         error: None,
     };
     if let Some(damage) = parse_source(opened, &name, cfg.max_record, progress, &mut sink) {
@@ -220,6 +203,7 @@ fn stream_source(
     if let Some(e) = sink.error.take() {
         return Err(e);
     }
+    sink.stored.fold_into(&mut sink.summary);
     let hash = hash.finish();
     sink.quarantine
         .commit(&cfg.quarantine.join(format!("{}.jsonl", &hash[..32])))?;
@@ -250,33 +234,29 @@ pub fn parse_records<'a>(source: &str, records: impl IntoIterator<Item = &'a [u8
     struct MemSink {
         tables: Tables,
         parsed: Parsed,
+        stored: StoredCounts,
     }
     impl Sink for MemSink {
         fn tables(&mut self) -> &mut Tables {
             &mut self.tables
         }
         fn stored(&mut self, table: Table) {
-            self.parsed.summary.records_in += 1;
-            *self
-                .parsed
-                .summary
-                .records_stored
-                .entry(table.name().into())
-                .or_default() += 1;
+            self.stored.add(table, &mut self.parsed.summary);
         }
         fn quarantined(&mut self, pos: &Position, _raw: &[u8], reason: &RecordError) {
-            count_quarantined(&mut self.parsed.summary, reason);
+            self.parsed.summary.count_quarantined(reason);
             self.parsed
                 .quarantined
                 .push((pos.render(), reason.to_string()));
         }
         fn skipped(&mut self, reason: &'static str) {
-            count_skipped(&mut self.parsed.summary, reason);
+            self.parsed.summary.count_skipped(reason);
         }
     }
     let mut sink = MemSink {
         tables: Tables::default(),
         parsed: Parsed::default(),
+        stored: StoredCounts::default(),
     };
     let source: std::sync::Arc<str> = std::sync::Arc::from(source);
     let ctx = Context::default();
@@ -304,5 +284,6 @@ pub fn parse_records<'a>(source: &str, records: impl IntoIterator<Item = &'a [u8
         }
     }
     sink.parsed.summary.rows_written = rows;
+    sink.stored.fold_into(&mut sink.parsed.summary);
     sink.parsed
 }

@@ -128,7 +128,7 @@ pub fn run(args: DetectArgs) -> anyhow::Result<()> {
     for e in &set.errors {
         eprintln!("tripline: rule skipped: {e}");
     }
-    let allowlist = args
+    let mut allowlist = args
         .allowlist
         .as_ref()
         .map(|p| tripline_detect::suppress::Allowlist::load(p))
@@ -171,22 +171,14 @@ pub fn run(args: DetectArgs) -> anyhow::Result<()> {
         *summary.hits_by_rule.entry(title).or_default() += n;
     }
     let now = chrono::Utc::now();
-    let mut kept = Vec::with_capacity(findings.len());
     let min = args.min_level.level();
-    for f in findings {
-        if f.level < min {
-            summary.below_min_level += 1;
-            continue;
-        }
-        if let Some(list) = &allowlist {
-            if list.check(&f, now).is_some() {
-                summary.suppressed += 1;
-                continue;
-            }
-        }
-        kept.push(f);
-    }
-    if let Some(list) = &allowlist {
+    let before = findings.len();
+    let mut kept: Vec<Finding> = findings.into_iter().filter(|f| f.level >= min).collect();
+    summary.below_min_level = (before - kept.len()) as u64;
+    if let Some(list) = allowlist.as_mut() {
+        let n = kept.len();
+        kept = list.apply(kept, now);
+        summary.suppressed = (n - kept.len()) as u64;
         for w in list.warnings(now) {
             eprintln!("tripline: allowlist: {w}");
         }
@@ -306,39 +298,27 @@ fn write_findings(
             }
         }
         DetectFormat::Table => {
-            writeln!(
-                w,
-                "{:<20}  {:<8}  {:>6}  {:<48}  group",
-                "last seen (UTC)", "severity", "events", "finding"
-            )?;
-            for f in findings {
-                let group: Vec<String> = f.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                writeln!(
-                    w,
-                    "{:<20}  {:<8}  {:>6}  {:<48}  {}",
-                    tripline_detect::engine::event::rfc3339_us(f.last_seen_us)
-                        .get(..19)
-                        .unwrap_or(""),
-                    f.level.as_str(),
-                    f.count,
-                    truncate(&f.rule.title, 48),
-                    group.join(" ")
-                )?;
+            use tripline_detect::finding::{to_table_row, TABLE_HEADER};
+            let rows: Vec<[String; 5]> = findings.iter().map(to_table_row).collect();
+            let mut widths = TABLE_HEADER.map(str::len);
+            for r in &rows {
+                for (wd, cell) in widths.iter_mut().zip(r) {
+                    *wd = (*wd).max(cell.chars().count());
+                }
+            }
+            let header = TABLE_HEADER.map(str::to_string);
+            for r in std::iter::once(&header).chain(&rows) {
+                let cells: Vec<String> = r
+                    .iter()
+                    .zip(widths)
+                    .map(|(c, wd)| format!("{c:<wd$}"))
+                    .collect();
+                writeln!(w, "{}", cells.join("  ").trim_end())?;
             }
         }
     }
     w.flush()?;
     Ok(())
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
 }
 
 fn print_summary(s: &DetectSummary, json: bool) -> anyhow::Result<()> {

@@ -38,7 +38,7 @@ pub struct EvalArgs {
 /// Runs `tripline eval`.
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let manifest_path = args.dir.join("manifest.json");
-    let manifest: serde_json::Value =
+    let manifest: tripline_detect::simulate::Manifest =
         serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| {
             UsageError(format!(
                 "{} is not a simulated corpus ({}: {e}); write one with `tripline simulate`",
@@ -47,10 +47,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             ))
         })?)
         .with_context(|| format!("reading {}", manifest_path.display()))?;
-    let detect_from = manifest["detect_from"]
-        .as_str()
-        .context("manifest.json lacks detect_from")?
-        .to_string();
+    let detect_from = manifest.detect_from;
     let labels = read_labels(&args.dir.join("labels.jsonl"))?;
 
     let lake = args.dir.join("_eval").join("lake");

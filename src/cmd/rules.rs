@@ -166,8 +166,8 @@ pub fn run(args: RulesArgs) -> anyhow::Result<()> {
                     let techniques: Vec<String> = i
                         .tags
                         .iter()
-                        .filter_map(|t| t.strip_prefix("attack.t"))
-                        .map(|t| format!("T{}", t.to_uppercase()))
+                        .filter_map(|t| tripline_detect::finding::attack::technique(t))
+                        .map(|t| t.uid)
                         .collect();
                     serde_json::json!({
                         "id": i.id,

@@ -154,26 +154,6 @@ impl Contrib {
     }
 }
 
-/// A stable finding uid: blake3 of the detector id, the group (sorted key=value) and
-/// the window start, so a replay of the same input yields the same uid.
-pub(crate) fn stable_uid(
-    rule_id: &str,
-    group: &BTreeMap<String, String>,
-    window_start_us: i64,
-) -> String {
-    let mut h = blake3::Hasher::new();
-    h.update(rule_id.as_bytes());
-    for (k, v) in group {
-        h.update(b"\0");
-        h.update(k.as_bytes());
-        h.update(b"=");
-        h.update(v.as_bytes());
-    }
-    h.update(b"\0");
-    h.update(&window_start_us.to_le_bytes());
-    h.finalize().to_hex()[..32].to_owned()
-}
-
 /// The statistics of a finding, under the keys the OCSF side reads: `expected`,
 /// `observed`, `p_value`, `score`, `baseline_window`, `top_contributors`, `method`.
 #[derive(Debug, Clone, Default)]
@@ -314,7 +294,7 @@ impl Draft {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
-        let uid = stable_uid(&self.rule.id, &group, self.window_start_us);
+        let uid = crate::finding::finding_uid(&self.rule.id, &group, self.window_start_us);
         let context = self.context.unwrap_or_else(|| {
             self.contrib
                 .evidence
@@ -378,11 +358,23 @@ mod tests {
     #[test]
     fn uid_is_stable_and_depends_on_every_part() {
         let g = |v: &str| BTreeMap::from([("function".to_owned(), v.to_owned())]);
-        let a = stable_uid("tripline.anomaly.flood", &g("orders"), 60);
-        assert_eq!(a, stable_uid("tripline.anomaly.flood", &g("orders"), 60));
-        assert_ne!(a, stable_uid("tripline.anomaly.flood", &g("orders"), 120));
-        assert_ne!(a, stable_uid("tripline.anomaly.flood", &g("users"), 60));
-        assert_ne!(a, stable_uid("tripline.anomaly.spray", &g("orders"), 60));
+        let a = crate::finding::finding_uid("tripline.anomaly.flood", &g("orders"), 60);
+        assert_eq!(
+            a,
+            crate::finding::finding_uid("tripline.anomaly.flood", &g("orders"), 60)
+        );
+        assert_ne!(
+            a,
+            crate::finding::finding_uid("tripline.anomaly.flood", &g("orders"), 120)
+        );
+        assert_ne!(
+            a,
+            crate::finding::finding_uid("tripline.anomaly.flood", &g("users"), 60)
+        );
+        assert_ne!(
+            a,
+            crate::finding::finding_uid("tripline.anomaly.spray", &g("orders"), 60)
+        );
         assert_eq!(a.len(), 32);
     }
 

@@ -1,10 +1,12 @@
 //! Reading one event out of a batch when a rule matched it: its time and id, the
 //! actor/target/place ([`EventContext`]) and the row as JSON for evidence.
 //!
-//! Only matching rows are read this way, so per-row work here is fine; the per-batch
-//! column lookups are done once in [`EventReader::new`].
+//! Only matching rows are read this way; the per-batch column lookups are done once in
+//! [`EventReader::new`].
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use std::collections::HashMap;
+
+use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, TimestampMicrosecondType};
 use serde_json::{Map, Value};
 use tripline_ingest::Table;
@@ -21,6 +23,8 @@ pub struct EventReader<'a> {
     table: Table,
     batch: &'a RecordBatch,
     time: Option<&'a arrow::array::PrimitiveArray<TimestampMicrosecondType>>,
+    /// The batch's text columns by name.
+    text: HashMap<&'a str, &'a StringArray>,
 }
 
 impl<'a> EventReader<'a> {
@@ -29,13 +33,24 @@ impl<'a> EventReader<'a> {
         let time = batch
             .column_by_name(table.time_column())
             .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>());
-        EventReader { table, batch, time }
+        let schema: &'a arrow::datatypes::Schema = batch.schema_ref();
+        let text = schema
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .filter_map(|(f, c)| Some((f.name().as_str(), c.as_string_opt::<i32>()?)))
+            .collect();
+        EventReader {
+            table,
+            batch,
+            time,
+            text,
+        }
     }
 
     /// The string value of `column` at `row` (None when null or absent).
     pub fn str(&self, column: &str, row: usize) -> Option<&'a str> {
-        let col: &'a ArrayRef = self.batch.column_by_name(column)?;
-        let a = col.as_string_opt::<i32>()?;
+        let a = self.text.get(column)?;
         (!a.is_null(row)).then(|| a.value(row))
     }
 
@@ -74,9 +89,11 @@ impl<'a> EventReader<'a> {
     pub fn context_with(&self, row: usize, resources_too: bool) -> EventContext {
         match self.table {
             Table::CloudTrail => {
-                let params = self
+                // Parsed once, for the function name and the resources.
+                let params: Option<Value> = self
                     .str("request_parameters", row)
-                    .filter(|_| resources_too);
+                    .filter(|_| resources_too)
+                    .and_then(|p| serde_json::from_str(p).ok());
                 EventContext {
                     account: self.owned("account_id", row),
                     region: self.owned("aws_region", row),
@@ -86,11 +103,15 @@ impl<'a> EventReader<'a> {
                     access_key: self.owned("access_key_id", row),
                     source_ip: self.owned("source_ip", row),
                     user_agent: self.owned("user_agent", row),
-                    function: params.and_then(|p| json_str_field(p, "functionName")),
+                    function: params
+                        .as_ref()
+                        .and_then(|p| p.get("functionName"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                     service: self.owned("event_source", row),
                     operation: self.owned("event_name", row),
                     resources: if resources_too {
-                        resources(self.str("resources", row), params)
+                        resources(self.str("resources", row), params.as_ref())
                     } else {
                         Vec::new()
                     },
@@ -160,7 +181,7 @@ impl<'a> EventReader<'a> {
                 ),
                 DataType::Timestamp(_, _) => {
                     let us = col.as_primitive::<TimestampMicrosecondType>().value(row);
-                    Value::from(rfc3339_us(us))
+                    Value::from(crate::finding::text::rfc3339(us))
                 }
                 _ => continue,
             };
@@ -195,21 +216,8 @@ fn cut(s: &str) -> String {
     format!("{}…", &s[..end])
 }
 
-/// RFC 3339 with microseconds, UTC.
-pub fn rfc3339_us(us: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(us)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-        .unwrap_or_default()
-}
-
-/// A top-level string field of a JSON object text.
-fn json_str_field(json: &str, key: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(json).ok()?;
-    v.get(key)?.as_str().map(str::to_string)
-}
-
 /// ARNs from CloudTrail `resources`, else well-known name fields of the request.
-fn resources(resources: Option<&str>, params: Option<&str>) -> Vec<String> {
+fn resources(resources: Option<&str>, params: Option<&Value>) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(Value::Array(items)) = resources.and_then(|r| serde_json::from_str(r).ok()) {
         out.extend(
@@ -221,7 +229,7 @@ fn resources(resources: Option<&str>, params: Option<&str>) -> Vec<String> {
         );
     }
     if out.is_empty() {
-        if let Some(Value::Object(p)) = params.and_then(|p| serde_json::from_str(p).ok()) {
+        if let Some(Value::Object(p)) = params {
             const NAMES: [&str; 12] = [
                 "functionName",
                 "roleName",

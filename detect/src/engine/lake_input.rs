@@ -28,8 +28,15 @@ pub async fn read_lake(
         let mut filter = Vec::new();
         for (op, t) in [(">=", from), ("<", to)] {
             if let Some(t) = t {
-                check_time(t)?;
-                filter.push(format!("{time} {op} TIMESTAMP '{t}'"));
+                let us = crate::baseline::parse_time(t).map_err(|reason| DetectError::Rules {
+                    path: "--from/--to".into(),
+                    reason,
+                })?;
+                // A literal we formatted ourselves: user text never reaches the SQL.
+                filter.push(format!(
+                    "{time} {op} TIMESTAMP '{}'",
+                    crate::finding::text::rfc3339(us)
+                ));
             }
         }
         let columns: Vec<String> = table
@@ -58,23 +65,6 @@ pub async fn read_lake(
         }
     }
     Ok(())
-}
-
-/// Rejects anything but a timestamp or date literal (the value goes into SQL).
-fn check_time(t: &str) -> Result<(), DetectError> {
-    let ok = !t.is_empty()
-        && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '+' | ' '));
-    if ok {
-        Ok(())
-    } else {
-        Err(DetectError::Rules {
-            path: "--from/--to".into(),
-            reason: format!(
-                "not a time: {t:?} (expected RFC 3339, e.g. 2024-05-01T00:00:00Z, or a date)"
-            ),
-        })
-    }
 }
 
 /// Casts `batch` to `table`'s canonical schema, column by column by name.

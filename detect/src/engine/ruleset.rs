@@ -20,39 +20,23 @@ pub struct RuleFile {
     pub text: String,
 }
 
-/// Every `*.yml` / `*.yaml` file under `dir`, recursively, in path order.
+/// Every rule file under `dir` ([`sigma::rule_files`]), read.
 pub fn read_dir(dir: &Path) -> Result<Vec<RuleFile>, DetectError> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
     let io = |path: &Path, e: std::io::Error| DetectError::Rules {
         path: path.display().to_string(),
         reason: e.to_string(),
     };
-    while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| io(&d, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| io(&d, e))?;
-            let path = entry.path();
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yml" | "yaml")
-            ) {
-                let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-                out.push(RuleFile {
-                    path: path.display().to_string(),
-                    text,
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    sigma::rule_files(dir)
+        .map_err(|e| io(dir, e))?
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+            Ok(RuleFile {
+                path: path.display().to_string(),
+                text,
+            })
+        })
+        .collect()
 }
 
 /// A compiled detection rule and how its hits become findings.
@@ -98,68 +82,56 @@ impl RuleSet {
     /// duplicate id is an error and the second copy is skipped.
     pub fn load(files: &[RuleFile]) -> RuleSet {
         let mut set = RuleSet::default();
+        let mut docs = Vec::new();
+        for file in files {
+            let (d, errors) = sigma::parse_rules(&file.path, &file.text);
+            docs.extend(d);
+            set.errors.extend(errors);
+        }
+        // Checks only the whole set can make (duplicate ids and names, unknown or
+        // cyclic references, group-by fields), and `generate` across files.
+        set.errors.extend(sigma::resolve(&docs));
+        sigma::apply_generate(&mut docs);
         let mut seen = std::collections::HashSet::new();
         let mut pending = Vec::new();
-        for file in files {
-            let (docs, errors) = sigma::parse_rules(&file.path, &file.text);
-            set.errors.extend(errors);
-            for doc in docs {
-                let (id, path) = match &doc {
-                    RuleDoc::Detection(r) => (r.info.id.clone(), r.info.path.clone()),
-                    RuleDoc::Correlation(c) => (c.spec.info.id.clone(), c.spec.info.path.clone()),
-                };
-                if !seen.insert(id.clone()) {
-                    set.errors.push(SigmaError {
-                        file: path,
-                        line: 1,
-                        construct: "id".into(),
-                        message: format!("duplicate rule id {id}; this copy is skipped"),
-                    });
-                    continue;
-                }
-                match doc {
-                    RuleDoc::Detection(rule) => match sigma::compile(&rule) {
-                        Ok(compiled) => set.rules.push(LoadedRule {
-                            compiled,
-                            group_by: rule.tripline.group_by.clone(),
-                            dedup_window_us: rule.tripline.dedup_window.us,
-                            emits: rule.generate,
-                            correlations: Vec::new(),
-                            tests: rule.tests.clone(),
-                        }),
-                        Err(e) => set.errors.push(e),
-                    },
-                    RuleDoc::Correlation(c) => pending.push(c),
-                }
+        for doc in docs {
+            // A duplicate was reported by `resolve`; the first copy wins.
+            if !seen.insert(doc.info().id.clone()) {
+                continue;
+            }
+            match doc {
+                RuleDoc::Detection(rule) => match sigma::compile(&rule) {
+                    Ok(compiled) => set.rules.push(LoadedRule {
+                        compiled,
+                        group_by: rule.tripline.group_by.clone(),
+                        dedup_window_us: rule.tripline.dedup_window.us,
+                        emits: rule.generate,
+                        correlations: Vec::new(),
+                        tests: rule.tests.clone(),
+                    }),
+                    Err(e) => set.errors.push(e),
+                },
+                RuleDoc::Correlation(c) => pending.push(c),
             }
         }
         for c in pending {
-            let mut bases = Vec::new();
-            let mut missing = Vec::new();
-            for reference in &c.spec.rules {
-                match set.rules.iter().position(|r| {
-                    let info = r.compiled.info();
-                    info.id == *reference || info.name.as_deref() == Some(reference)
-                }) {
-                    Some(i) => bases.push(i),
-                    None => missing.push(reference.clone()),
-                }
-            }
-            if !missing.is_empty() {
-                set.errors.push(SigmaError {
-                    file: c.spec.info.path.clone(),
-                    line: 1,
-                    construct: "correlation.rules".into(),
-                    message: format!("references unknown rules: {}", missing.join(", ")),
-                });
-                continue;
-            }
+            let bases: Option<Vec<usize>> = c
+                .spec
+                .rules
+                .iter()
+                .map(|reference| {
+                    set.rules.iter().position(|r| {
+                        let info = r.compiled.info();
+                        info.id == *reference || info.name.as_deref() == Some(reference)
+                    })
+                })
+                .collect();
+            // Unknown references were reported by `resolve`, rules that did not
+            // compile by `compile`: the correlation cannot run without them.
+            let Some(bases) = bases else { continue };
             let ci = set.correlations.len();
             for &b in &bases {
                 set.rules[b].correlations.push(ci);
-                if !c.spec.generate {
-                    set.rules[b].emits = false;
-                }
             }
             set.correlations.push(LoadedCorrelation {
                 spec: c.spec,

@@ -123,15 +123,22 @@ impl<'r> Detector<'r> {
             // Findings keep the context of their first event and the evidence of
             // their first few: build those whole only for the first hits of each group
             // in this batch (a rule matching 100k rows must not serialise 100k rows).
-            let mut per_group: std::collections::HashMap<Vec<Option<String>>, usize> =
+            // Keys borrow from the batch's arrays: no allocation to count.
+            let mut per_group: std::collections::HashMap<Vec<Option<&str>>, usize> =
                 std::collections::HashMap::new();
-            let key_cols: &[ArrayRef] = if emits {
-                &group_cols
+            let key_cols: Vec<&arrow::array::StringArray> = if emits {
+                &group_cols[..]
             } else {
                 corr_cols.first().map_or(&[][..], |(g, _)| &g[..])
-            };
+            }
+            .iter()
+            .filter_map(|c| c.as_string_opt::<i32>())
+            .collect();
             for &row in &rows {
-                let key: Vec<Option<String>> = key_cols.iter().map(|c| str_at(c, row)).collect();
+                let key: Vec<Option<&str>> = key_cols
+                    .iter()
+                    .map(|c| (!c.is_null(row)).then(|| c.value(row)))
+                    .collect();
                 let n = per_group.entry(key).or_insert(0);
                 let whole = *n < MAX_EVIDENCE;
                 *n += 1;

@@ -24,16 +24,15 @@ pub fn lint_text(path: &str, text: &str) -> Vec<SigmaError> {
 pub fn load_dir(dir: &Path) -> (Vec<RuleDoc>, Vec<SigmaError>) {
     let mut docs = Vec::new();
     let mut errors = Vec::new();
-    let mut files = Vec::new();
-    if let Err(e) = rule_files(dir, &mut files) {
+    let files = rule_files(dir).unwrap_or_else(|e| {
         errors.push(SigmaError {
             file: dir.display().to_string(),
             line: 1,
             construct: "directory".into(),
             message: format!("cannot read the rules directory: {e}"),
         });
-    }
-    files.sort();
+        Vec::new()
+    });
     for file in files {
         let name = file.display().to_string();
         match std::fs::read_to_string(&file) {
@@ -60,7 +59,16 @@ pub fn lint_dir(dir: &Path) -> Vec<SigmaError> {
     load_dir(dir).1
 }
 
-fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every `*.yml` / `*.yaml` file under `dir`, recursively, skipping hidden entries, in
+/// path order.
+pub fn rule_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    walk(dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let hidden = path
@@ -71,7 +79,7 @@ fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             continue;
         }
         if path.is_dir() {
-            rule_files(&path, out)?;
+            walk(&path, out)?;
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yml" | "yaml")

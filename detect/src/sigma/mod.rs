@@ -84,7 +84,7 @@ pub use correlation::CorrelationRule;
 pub use detection::{Detection, FieldCond, Selection, SigmaValue};
 pub use document::{apply_generate, parse_rules, DetectionRule, RuleDoc};
 pub use error::SigmaError;
-pub use lint::{lint_dir, lint_text, load_dir, resolve};
+pub use lint::{lint_dir, lint_text, load_dir, resolve, rule_files};
 pub use modifiers::Modifier;
 pub use ruletest::RuleTest;
 pub use tripline::{Timespan, TriplineExt, WindowKind};
