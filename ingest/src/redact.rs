@@ -54,17 +54,40 @@ const NON_SECRET_TOKENS: &[&str] = &[
 ];
 
 /// True when a JSON key or header name names a secret.
+///
+/// Called for every key of every redacted document, so the normalised key (lower-case,
+/// without `-`, `_` and `.`) is built on the stack; only absurdly long or non-ASCII
+/// keys take the allocating path.
 pub fn is_secret_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    for b in key.bytes() {
+        if matches!(b, b'-' | b'_' | b'.') {
+            continue;
+        }
+        if !b.is_ascii() || n == buf.len() {
+            return is_secret_normalised(&normalise_slow(key));
+        }
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    // Only ASCII bytes were copied, so this cannot fail.
+    std::str::from_utf8(&buf[..n]).is_ok_and(is_secret_normalised)
+}
+
+fn normalise_slow(key: &str) -> String {
+    key.chars()
         .filter(|c| *c != '-' && *c != '_' && *c != '.')
         .flat_map(char::to_lowercase)
-        .collect();
-    if SECRET_KEYS.contains(&k.as_str()) {
+        .collect()
+}
+
+fn is_secret_normalised(k: &str) -> bool {
+    if SECRET_KEYS.contains(&k) {
         return true;
     }
     if k.ends_with("token") {
-        return !NON_SECRET_TOKENS.contains(&k.as_str());
+        return !NON_SECRET_TOKENS.contains(&k);
     }
     k.ends_with("password")
         || k.ends_with("passwd")
@@ -143,40 +166,51 @@ pub fn text(s: &str) -> Cow<'_, str> {
 /// Redacts a JSON value in place: values under secret keys, and secret-looking text in
 /// every string.
 pub fn value(v: &mut Value) {
+    redact_value(v);
+}
+
+/// [`value`], telling whether anything changed (so callers keep the original text).
+fn redact_value(v: &mut Value) -> bool {
     match v {
         Value::Object(map) => {
+            let mut changed = false;
             for (k, child) in map.iter_mut() {
                 if is_secret_key(k) && !child.is_null() {
-                    *child = Value::String(REDACTED.to_string());
+                    if child.as_str() != Some(REDACTED) {
+                        *child = Value::String(REDACTED.to_string());
+                        changed = true;
+                    }
                 } else {
-                    value(child);
+                    changed |= redact_value(child);
                 }
             }
+            changed
         }
-        Value::Array(items) => items.iter_mut().for_each(value),
-        Value::String(s) => {
-            if let Cow::Owned(r) = text(s) {
+        Value::Array(items) => items.iter_mut().fold(false, |c, i| redact_value(i) | c),
+        Value::String(s) => match text(s) {
+            Cow::Owned(r) if r != *s => {
                 *s = r;
+                true
             }
-        }
-        _ => {}
+            _ => false,
+        },
+        _ => false,
     }
 }
 
 /// Redacts JSON text (e.g. CloudTrail `requestParameters`). Returns the input
-/// unchanged — without parsing it — when the pre-filter finds nothing.
+/// unchanged — without parsing it — when the pre-filter finds nothing, and unchanged
+/// after parsing when nothing in it is a secret.
 pub fn json_text(raw: &str) -> Cow<'_, str> {
     if !needles().is_match(raw) {
         return Cow::Borrowed(raw);
     }
     match serde_json::from_str::<Value>(raw) {
         Ok(mut v) => {
-            let before = v.clone();
-            value(&mut v);
-            if v == before {
-                Cow::Borrowed(raw)
-            } else {
+            if redact_value(&mut v) {
                 Cow::Owned(v.to_string())
+            } else {
+                Cow::Borrowed(raw)
             }
         }
         // Not JSON after all: treat as text.

@@ -239,7 +239,7 @@ impl TableBuilder for CloudTrailBuilder {
         let mut s: Vec<ArrayRef> = self
             .strings
             .iter_mut()
-            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .map(|b| Arc::new(super::finish_sized(b)) as ArrayRef)
             .collect();
         // Schema order: the first 15 strings, mfa, error_code/error_message, read_only,
         // event_type, management_event, the rest.
@@ -254,7 +254,7 @@ impl TableBuilder for CloudTrailBuilder {
         cols.push(rest.next().expect("event_type"));
         cols.push(Arc::new(self.management.finish()));
         cols.extend(rest);
-        cols.push(Arc::new(self.source.finish()));
+        cols.push(Arc::new(super::finish_sized(&mut self.source)));
         self.bytes = 0;
         // The column list mirrors `schema()` by construction; a mismatch is a bug that
         // the unit test below catches.

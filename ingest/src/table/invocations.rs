@@ -239,7 +239,7 @@ impl TableBuilder for InvocationBuilder {
     fn finish(&mut self) -> RecordBatch {
         let strings = |bs: &mut Vec<StringBuilder>| -> Vec<ArrayRef> {
             bs.iter_mut()
-                .map(|b| Arc::new(b.finish()) as ArrayRef)
+                .map(|b| Arc::new(super::finish_sized(b)) as ArrayRef)
                 .collect()
         };
         let mut cols = vec![timestamp_array(std::mem::take(&mut self.time))];
@@ -249,7 +249,7 @@ impl TableBuilder for InvocationBuilder {
         cols.push(Arc::new(self.body_size.finish()));
         cols.extend(strings(&mut self.tail));
         cols.push(Arc::new(self.status.finish()));
-        cols.push(Arc::new(self.source.finish()));
+        cols.push(Arc::new(super::finish_sized(&mut self.source)));
         self.bytes = 0;
         // Mirrors `schema()` by construction; the unit test checks it.
         RecordBatch::try_new(schema(), cols).expect("invocations builder matches its schema")

@@ -10,7 +10,7 @@ pub mod lambda_runtime;
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, TimestampMicrosecondArray};
+use arrow::array::{Array, ArrayRef, StringArray, StringBuilder, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, TimeUnit};
 use arrow::record_batch::RecordBatch;
 
@@ -73,6 +73,18 @@ pub(crate) fn utf8(name: &str) -> Field {
 /// Builds a timestamp column in UTC from µs values.
 pub(crate) fn timestamp_array(values: Vec<i64>) -> ArrayRef {
     Arc::new(TimestampMicrosecondArray::from(values).with_timezone("UTC"))
+}
+
+/// Finishes a string column and leaves the builder sized like the batch it just built.
+///
+/// `StringBuilder::finish` hands its buffers to the array and starts again from empty
+/// ones, so every batch would regrow each column by doubling and copy its bytes about
+/// twice; batches of one source are alike, so the last one is a good size for the next.
+pub(crate) fn finish_sized(b: &mut StringBuilder) -> StringArray {
+    let array = b.finish();
+    let bytes = array.value_data().len();
+    *b = StringBuilder::with_capacity(array.len(), bytes + bytes / 8);
+    array
 }
 
 /// A builder of one table's batches: append rows, then `finish` into a batch.
