@@ -121,6 +121,14 @@ fn default_day() -> u64 {
 fn default_min_score() -> f64 {
     40.0
 }
+fn default_familiar_min_apis() -> u64 {
+    2
+}
+
+fn default_familiar_factor() -> f64 {
+    0.6
+}
+
 fn default_new_api_min_history() -> u64 {
     20
 }
@@ -399,6 +407,15 @@ detector_config! {
         read_only_weight: f64 = f64::default,
         /// Sensitivity of a mutating API not in the sensitivity table.
         write_weight: f64 = default_write_weight,
+        /// A principal already making this many distinct sensitive calls (weight ≥
+        /// 0.5) to a service is one that administers it: its first call of another
+        /// API of that service is an extension of its job (a deploy role creating its
+        /// first function), and the sensitivity is multiplied by `familiar_factor`.
+        /// Never for credential, privilege-escalation or defence-evasion APIs, nor
+        /// for APIs of weight 0.9 and above (account takeover). 0 disables.
+        familiar_min_apis: u64 = default_familiar_min_apis,
+        /// Multiplier of the sensitivity of a familiar service's new API.
+        familiar_factor: f64 = default_familiar_factor,
     }
 }
 

@@ -7,7 +7,11 @@
 //! APIs not in the table), rarity `1 −` the share of the account's principals that
 //! call it. So a CI role calling `iam:CreateAccessKey` for the first time, which no
 //! principal of the account calls, scores 95, while a new read-only call scores 0
-//! and stays silent. A term is reported once per detector run (the first window it
+//! and stays silent. A principal that already administers the service (at least
+//! `familiar_min_apis` distinct sensitive calls to it in its baseline) has the weight
+//! of its new API softened by `familiar_factor` — a deploy role creating its first
+//! function is doing its job — except for credential, privilege-escalation and
+//! defence-evasion APIs and account-takeover ones. A term is reported once per detector run (the first window it
 //! reaches `min_score` in). Needs baselines.
 
 use std::collections::{HashMap, HashSet};
@@ -183,6 +187,22 @@ impl NewApi {
     }
 }
 
+/// Distinct APIs of `source` the principal calls in its baseline that weigh at least
+/// 0.5 (writes that matter): how much of the service the principal administers.
+fn sensitive_apis_of(
+    pb: &crate::baseline::PrincipalBaseline,
+    source: &str,
+    read_w: f64,
+    write_w: f64,
+) -> u64 {
+    pb.apis.get(source).map_or(0, |names| {
+        names
+            .keys()
+            .filter(|n| sensitivity::weight(source, n, None, read_w, write_w).0 >= 0.5)
+            .count() as u64
+    })
+}
+
 impl Detector for NewApi {
     fn name(&self) -> &'static str {
         NAME
@@ -219,8 +239,14 @@ impl Detector for NewApi {
             if pb.events < self.cfg.min_history || pb.api(source, name).is_some() {
                 continue;
             }
-            let (weight, entry) =
+            let (mut weight, entry) =
                 sensitivity::weight(source, name, cols.read_only.get(i), read_w, write_w);
+            if sensitivity::may_be_familiar(entry)
+                && self.cfg.familiar_min_apis > 0
+                && sensitive_apis_of(pb, source, read_w, write_w) >= self.cfg.familiar_min_apis
+            {
+                weight *= self.cfg.familiar_factor;
+            }
             if 100.0 * weight < min_score {
                 continue;
             }

@@ -135,6 +135,15 @@ fn matches(pattern: &str, name: &str) -> bool {
 /// The weight of a call: the table's, else `read_only_weight` for a read-only call
 /// (`readOnly: true`, or a `Get`/`List`/`Describe` name when the flag is missing),
 /// else `write_weight`.
+/// True when a first call of the API can be softened for a principal that already
+/// administers its service: not an account-takeover API (weight ≥ 0.9), and not one
+/// whose purpose is credential access, privilege escalation or defence evasion.
+pub fn may_be_familiar(entry: Option<&Sensitivity>) -> bool {
+    entry.is_none_or(|e| e.weight < 0.9 && ![CREDS, PRIVESC, EVASION].iter().any(|t| e.tags == *t))
+}
+
+/// The sensitivity weight of a call: its table entry, else `read_only_weight` or
+/// `write_weight`.
 pub fn weight(
     event_source: &str,
     event_name: &str,

@@ -196,3 +196,50 @@ fn a_term_is_reported_once_and_short_histories_are_ignored() {
     assert_eq!(found[0].group["principal"], CI);
     assert_eq!(found[0].related, ["e1"]);
 }
+
+#[test]
+fn a_deploy_role_extending_its_own_service_is_softened_but_not_for_credentials() {
+    const DEPLOY: &str = "arn:aws:iam::111122223333:role/deploy";
+    let mut b = api_baselines();
+    let deploy_apis = [
+        ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"),
+        (
+            "lambda.amazonaws.com",
+            "UpdateFunctionConfiguration20150331v2",
+        ),
+        ("lambda.amazonaws.com", "GetFunction20150331v2"),
+    ];
+    b.principals
+        .insert(DEPLOY.into(), principal(3_000, &deploy_apis));
+    let create = ("lambda.amazonaws.com", "CreateFunction20150331");
+    let rows = vec![
+        // The deploy role's first function: lambda is a service it administers.
+        call(T0, "d1", DEPLOY, create, false),
+        // The same role minting an access key: never softened.
+        call(
+            T0 + SEC,
+            "d2",
+            DEPLOY,
+            ("iam.amazonaws.com", "CreateAccessKey"),
+            false,
+        ),
+        // An admin role that never touched Lambda creating a function: not softened.
+        call(T0 + 2 * SEC, "a1", ADMIN, create, false),
+    ];
+    let mut d = detector("new_api", Some(b), &AnomalyConfig::default());
+    let found = run(d.as_mut(), &batches(Table::CloudTrail, &rows));
+    let score = |who: &str, api: &str| {
+        found
+            .iter()
+            .find(|f| f.group["principal"] == who && f.group["api"] == api)
+            .map(|f| (f.stats["score"].as_f64().unwrap(), f.level))
+    };
+    let (soft, soft_level) = score(DEPLOY, "lambda:CreateFunction20150331").expect("reported");
+    let (plain, plain_level) = score(ADMIN, "lambda:CreateFunction20150331").expect("reported");
+    assert!((soft - plain * 0.6).abs() < 1e-9, "{soft} vs {plain}");
+    assert_eq!(soft_level, crate::model::Level::Low);
+    assert_eq!(plain_level, crate::model::Level::Medium);
+    let (key, key_level) = score(DEPLOY, "iam:CreateAccessKey").expect("reported");
+    assert!((key - 95.0).abs() < 1e-9, "{key}");
+    assert_eq!(key_level, crate::model::Level::High);
+}
