@@ -297,27 +297,31 @@ fn write_findings(
                 writeln!(w)?;
             }
         }
-        DetectFormat::Table => {
-            use tripline_detect::finding::{to_table_row, TABLE_HEADER};
-            let rows: Vec<[String; 5]> = findings.iter().map(to_table_row).collect();
-            let mut widths = TABLE_HEADER.map(str::len);
-            for r in &rows {
-                for (wd, cell) in widths.iter_mut().zip(r) {
-                    *wd = (*wd).max(cell.chars().count());
-                }
-            }
-            let header = TABLE_HEADER.map(str::to_string);
-            for r in std::iter::once(&header).chain(&rows) {
-                let cells: Vec<String> = r
-                    .iter()
-                    .zip(widths)
-                    .map(|(c, wd)| format!("{c:<wd$}"))
-                    .collect();
-                writeln!(w, "{}", cells.join("  ").trim_end())?;
-            }
-        }
+        DetectFormat::Table => write_table(&mut w, findings)?,
     }
     w.flush()?;
+    Ok(())
+}
+
+/// The `--format table` listing: one aligned line per finding under a header.
+pub fn write_table(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
+    use tripline_detect::finding::{to_table_row, TABLE_HEADER};
+    let rows: Vec<[String; 5]> = findings.iter().map(to_table_row).collect();
+    let mut widths = TABLE_HEADER.map(str::len);
+    for r in &rows {
+        for (wd, cell) in widths.iter_mut().zip(r) {
+            *wd = (*wd).max(cell.chars().count());
+        }
+    }
+    let header = TABLE_HEADER.map(str::to_string);
+    for r in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(widths)
+            .map(|(c, wd)| format!("{c:<wd$}"))
+            .collect();
+        writeln!(w, "{}", cells.join("  ").trim_end())?;
+    }
     Ok(())
 }
 

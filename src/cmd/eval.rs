@@ -4,7 +4,7 @@
 //! the findings against `labels.jsonl`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Args;
@@ -35,25 +35,66 @@ pub struct EvalArgs {
     pub findings: Option<PathBuf>,
 }
 
+/// What [`evaluate_corpus`] produced: the report, the alerts it scored and the notes
+/// of the detection run (detectors skipped, …).
+pub struct EvalRun {
+    /// Precision, recall and per-scenario detection.
+    pub report: EvalReport,
+    /// Findings at or above the minimum level, in the order detect emitted them.
+    pub findings: Vec<tripline_detect::Finding>,
+    /// Notes of the detection run.
+    pub notes: Vec<String>,
+}
+
 /// Runs `tripline eval`.
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let manifest_path = args.dir.join("manifest.json");
+    let run = evaluate_corpus(&args.dir, &args.rules, args.min_level.level(), !args.json)?;
+    if let Some(path) = &args.findings {
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        );
+        for f in &run.findings {
+            serde_json::to_writer(&mut w, &tripline_detect::to_ocsf(f))?;
+            writeln!(w)?;
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &run.report)?;
+        writeln!(out)?;
+    } else {
+        print_report(&mut out, &run.report, &run.notes)?;
+    }
+    Ok(())
+}
+
+/// Ingests the simulated corpus in `dir` into `dir/_eval/lake`, builds baselines over
+/// its benign history, runs the rules (`rules`, or the embedded library when empty) and
+/// the detectors over the attack day, and scores the findings of level `min` and above
+/// against `labels.jsonl`.
+pub fn evaluate_corpus(
+    dir: &Path,
+    rules: &[PathBuf],
+    min: tripline_detect::Level,
+    progress: bool,
+) -> anyhow::Result<EvalRun> {
+    let manifest_path = dir.join("manifest.json");
     let manifest: tripline_detect::simulate::Manifest =
         serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| {
             UsageError(format!(
                 "{} is not a simulated corpus ({}: {e}); write one with `tripline simulate`",
-                args.dir.display(),
+                dir.display(),
                 manifest_path.display()
             ))
         })?)
         .with_context(|| format!("reading {}", manifest_path.display()))?;
     let detect_from = manifest.detect_from;
-    let labels = read_labels(&args.dir.join("labels.jsonl"))?;
+    let labels = read_labels(&dir.join("labels.jsonl"))?;
 
-    let lake = args.dir.join("_eval").join("lake");
-    let mut cfg = IngestConfig::new(vec![args.dir.clone()], lake.clone());
-    cfg.quarantine = Some(args.dir.join("_eval").join("quarantine"));
-    let ingest = super::ingest::ingest_with_progress(&cfg, !args.json)?;
+    let lake = dir.join("_eval").join("lake");
+    let mut cfg = IngestConfig::new(vec![dir.to_path_buf()], lake.clone());
+    cfg.quarantine = Some(dir.join("_eval").join("quarantine"));
+    let ingest = super::ingest::ingest_with_progress(&cfg, progress)?;
     if ingest.records_quarantined > 0 {
         eprintln!(
             "tripline: {} records quarantined (in {})",
@@ -74,40 +115,28 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?
         .block_on(tripline_detect::baseline::build(&lake, &opts))?;
 
-    let files = super::rules::load_files(&args.rules, &[])?;
+    let files = super::rules::load_files(rules, &[])?;
     let set = RuleSet::load(&files);
     for e in &set.errors {
         eprintln!("tripline: rule skipped: {e}");
     }
     let run = super::detect::detect_lake(&set, &lake, Some(&detect_from), None, true)?;
     let events: u64 = run.stats.events.values().sum();
-    let min = args.min_level.level();
     let findings: Vec<_> = run
         .findings
         .into_iter()
         .filter(|f| f.level >= min)
         .collect();
     let report = evaluate(&findings, &labels, events);
-    if let Some(path) = &args.findings {
-        let mut w = std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        );
-        for f in &findings {
-            serde_json::to_writer(&mut w, &tripline_detect::to_ocsf(f))?;
-            writeln!(w)?;
-        }
-    }
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        print_report(&mut out, &report, &run.notes)?;
-    }
-    Ok(())
+    Ok(EvalRun {
+        report,
+        findings,
+        notes: run.notes,
+    })
 }
 
-fn print_report(out: &mut dyn Write, r: &EvalReport, notes: &[String]) -> std::io::Result<()> {
+/// Prints the report as `tripline eval` does.
+pub fn print_report(out: &mut dyn Write, r: &EvalReport, notes: &[String]) -> std::io::Result<()> {
     writeln!(
         out,
         "{:<28} {:>8} {:>9} {:>10}  caught by",

@@ -139,7 +139,7 @@ fn matches(pattern: &str, name: &str) -> bool {
 /// administers its service: not an account-takeover API (weight ≥ 0.9), and not one
 /// whose purpose is credential access, privilege escalation or defence evasion.
 pub fn may_be_familiar(entry: Option<&Sensitivity>) -> bool {
-    entry.is_none_or(|e| e.weight < 0.9 && ![CREDS, PRIVESC, EVASION].iter().any(|t| e.tags == *t))
+    entry.is_none_or(|e| e.weight < 0.9 && ![CREDS, PRIVESC, EVASION].contains(&e.tags))
 }
 
 /// The sensitivity weight of a call: its table entry, else `read_only_weight` or
