@@ -75,7 +75,9 @@ ensure_corpus() {
   local n="$1" f="$2" seed="$3" work="$4"
   [ -f "$GEN_CLOUDTRAIL" ] || die "generator not found: $GEN_CLOUDTRAIL (set GEN_CLOUDTRAIL)"
   local gen_hash; gen_hash="$(sha256sum "$GEN_CLOUDTRAIL" | cut -c1-16)"
-  CORPUS="$work/cloudtrail-n$n-f$f-s$seed"
+  # GEN_SPAN_HOURS (optional): the time span of the corpus (the generator's default is a
+  # day; baselines want a week); part of the cache key when set.
+  CORPUS="$work/cloudtrail-n$n-f$f-s$seed${GEN_SPAN_HOURS:+-h$GEN_SPAN_HOURS}"
   local stamp="$CORPUS/.complete"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$gen_hash" ]; then
     log "corpus cached: $CORPUS"
@@ -85,7 +87,7 @@ ensure_corpus() {
     log "generating corpus: $n records in $f gz files -> $CORPUS"
     local t0=$EPOCHREALTIME
     python3 "$GEN_CLOUDTRAIL" --records "$n" --files "$f" --out "$CORPUS" --seed "$seed" \
-      --workers "${GEN_WORKERS:-2}" >&2
+      --workers "${GEN_WORKERS:-2}" ${GEN_SPAN_HOURS:+--span-hours "$GEN_SPAN_HOURS"} >&2
     log "generated in $(elapsed "$t0" "$EPOCHREALTIME") s"
     printf '%s' "$gen_hash" >"$stamp"
   fi

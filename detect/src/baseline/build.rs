@@ -184,6 +184,9 @@ async fn write_tables(
     Ok(rows)
 }
 
+/// Rows per Parquet row group of a baseline table.
+const BASELINE_ROW_GROUP: usize = 64 * 1024;
+
 /// Streams one query into `<dir>/<name>.parquet` (written as `.<name>.parquet.tmp`,
 /// then renamed).
 async fn write_table(
@@ -210,8 +213,11 @@ async fn write_table(
         DetectError::lake(&tmp, format!("cannot {what} the baseline file: {e}"))
     };
     let file = File::create(&tmp).map_err(|e| io("create", &e))?;
+    // Row groups of 64k rows: the writer holds a whole row group in memory, and the
+    // largest tables (values per principal) grow with the number of distinct values.
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_size(BASELINE_ROW_GROUP)
         .build();
     let mut writer =
         ArrowWriter::try_new(file, stream.schema(), Some(props)).map_err(|e| io("write", &e))?;
