@@ -9,6 +9,7 @@ use std::time::Instant;
 use arrow::array::{Array, Int64Array};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
@@ -187,46 +188,68 @@ async fn write_tables(
 /// Rows per Parquet row group of a baseline table.
 const BASELINE_ROW_GROUP: usize = 64 * 1024;
 
-/// Streams one query into `<dir>/<name>.parquet` (written as `.<name>.parquet.tmp`,
-/// then renamed).
+/// Streams the queries of one table, one after the other, into `<dir>/<name>.parquet`
+/// (written as `.<name>.parquet.tmp`, then renamed).
 async fn write_table(
     session: &LakeSession,
     dir: &Path,
     name: &str,
-    query: &str,
+    queries: &[String],
 ) -> Result<u64, DetectError> {
     let root = session.root();
     let limit = session.options().memory_limit;
-    let df = session
-        .context()
-        .sql(query)
-        .await
-        .map_err(|e| internal_query(name, DetectError::from_planning(e, root)))?;
-    let mut stream = df
-        .execute_stream()
-        .await
-        .map_err(|e| internal_query(name, DetectError::from_planning(e, root)))?;
-
     let tmp = dir.join(format!(".{name}.parquet.tmp"));
     let path = dir.join(format!("{name}.parquet"));
     let io = |what: &str, e: &dyn std::fmt::Display| {
         DetectError::lake(&tmp, format!("cannot {what} the baseline file: {e}"))
     };
-    let file = File::create(&tmp).map_err(|e| io("create", &e))?;
     // Row groups of 64k rows: the writer holds a whole row group in memory, and the
     // largest tables (values per principal) grow with the number of distinct values.
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_size(BASELINE_ROW_GROUP)
+        .set_max_row_group_row_count(Some(BASELINE_ROW_GROUP))
         .build();
-    let mut writer =
-        ArrowWriter::try_new(file, stream.schema(), Some(props)).map_err(|e| io("write", &e))?;
+    let mut writer: Option<(ArrowWriter<File>, arrow::datatypes::SchemaRef)> = None;
     let mut rows = 0u64;
-    while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(|e| DetectError::from_execution(e, root, limit))?;
-        rows += batch.num_rows() as u64;
-        writer.write(&batch).map_err(|e| io("write", &e))?;
+    for query in queries {
+        let df = session
+            .context()
+            .sql(query)
+            .await
+            .map_err(|e| internal_query(name, DetectError::from_planning(e, root)))?;
+        let mut stream = df
+            .execute_stream()
+            .await
+            .map_err(|e| internal_query(name, DetectError::from_planning(e, root)))?;
+        let (w, schema) = match &mut writer {
+            Some((w, schema)) => (w, schema.clone()),
+            None => {
+                let file = File::create(&tmp).map_err(|e| io("create", &e))?;
+                let schema = stream.schema();
+                let w = ArrowWriter::try_new(file, schema.clone(), Some(props.clone()))
+                    .map_err(|e| io("write", &e))?;
+                (&mut writer.insert((w, schema.clone())).0, schema)
+            }
+        };
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(|e| DetectError::from_execution(e, root, limit))?;
+            rows += batch.num_rows() as u64;
+            // The parts of a table select the same columns; only nullability may
+            // differ between them, so the batch takes the file's schema.
+            let batch =
+                RecordBatch::try_new(schema.clone(), batch.columns().to_vec()).map_err(|e| {
+                    DetectError::Internal(format!(
+                        "the queries of baseline table {name} disagree on columns: {e}"
+                    ))
+                })?;
+            w.write(&batch).map_err(|e| io("write", &e))?;
+        }
     }
+    let Some((writer, _)) = writer else {
+        return Err(DetectError::Internal(format!(
+            "baseline table {name} has no query"
+        )));
+    };
     let file = writer.into_inner().map_err(|e| io("write", &e))?;
     file.sync_all().map_err(|e| io("sync", &e))?;
     drop(file);

@@ -29,12 +29,16 @@ pub fn hour_of_week(epoch_hour: i64) -> usize {
     (epoch_hour + 72).rem_euclid(168) as usize
 }
 
-/// One baseline table: its file name (without `.parquet`) and its query.
+/// One baseline table: its file name (without `.parquet`) and its queries.
 pub(crate) struct TableQuery {
     /// The table's name, e.g. `principal_api`.
     pub name: &'static str,
-    /// The SQL that produces it.
-    pub sql: String,
+    /// The SQL that produces it: queries with the same columns whose rows are
+    /// written one after the other. Value tables are one query per kind of value
+    /// (their groups are disjoint), so that one scan of the lake is in flight at a
+    /// time instead of one per kind — Parquet decoding buffers are outside the
+    /// memory pool, and a union of four scans held four sets of them.
+    pub sql: Vec<String>,
 }
 
 /// Every baseline table, in build order.
@@ -143,24 +147,31 @@ pub(crate) fn queries(range: &TimeRange, top_shapes: usize) -> Vec<TableQuery> {
         how_ct = how("event_time"),
     );
 
-    let values_tail = "SELECT {owner}, kind, value, count(*) AS events, \
-         min(t) AS first_seen, max(t) AS last_seen FROM ({union}) v \
-         WHERE value IS NOT NULL GROUP BY {owner}, kind, value";
-    let values = |owner: &str, union: &str| {
-        values_tail
-            .replace("{owner}", owner)
-            .replace("{union}", union)
+    // `WITH <ctes>` + one aggregate per kind of value: `(kind, expression)` over the
+    // rows of `from`.
+    let values = |with: &str, owner: &str, from: &str, kinds: &[(&str, &str)]| -> Vec<String> {
+        kinds
+            .iter()
+            .map(|(kind, expr)| {
+                format!(
+                    "{with} SELECT {owner}, '{kind}' AS kind, {expr} AS value, count(*) AS events, \
+                     min(event_time) AS first_seen, max(event_time) AS last_seen FROM {from} \
+                     WHERE {expr} IS NOT NULL GROUP BY {owner}, {expr}"
+                )
+            })
+            .collect()
     };
 
-    let principal_values = format!(
-        "WITH {ct} {}",
-        values(
-            "principal",
-            "SELECT principal, 'net16' AS kind, tl_net16(source_ip) AS value, event_time AS t FROM ct \
-             UNION ALL SELECT principal, 'net24', tl_net24(source_ip), event_time FROM ct \
-             UNION ALL SELECT principal, 'agent', tl_ua_family(user_agent), event_time FROM ct \
-             UNION ALL SELECT principal, 'region', aws_region, event_time FROM ct"
-        )
+    let principal_values = values(
+        &format!("WITH {ct}"),
+        "principal",
+        "ct",
+        &[
+            ("net16", "tl_net16(source_ip)"),
+            ("net24", "tl_net24(source_ip)"),
+            ("agent", "tl_ua_family(user_agent)"),
+            ("region", "aws_region"),
+        ],
     );
 
     let function_rate = format!(
@@ -254,8 +265,9 @@ pub(crate) fn queries(range: &TimeRange, top_shapes: usize) -> Vec<TableQuery> {
 
     // A function's execution-role sessions: Lambda names the session after the
     // function, and the runtime's SDK marks its user agent with `exec-env/AWS_Lambda`.
-    let function_values = format!(
-        "WITH fns AS (SELECT DISTINCT function_name FROM invocations \
+    let function_values = values(
+        &format!(
+            "WITH fns AS (SELECT DISTINCT function_name FROM invocations \
            WHERE {inv_filter} AND function_name IS NOT NULL \
            UNION SELECT DISTINCT function_name FROM lambda_runtime \
            WHERE {rt_filter} AND function_name IS NOT NULL), \
@@ -263,35 +275,37 @@ pub(crate) fn queries(range: &TimeRange, top_shapes: usize) -> Vec<TableQuery> {
            session_issuer_arn FROM cloudtrail \
            WHERE {ct_filter} AND session_name IS NOT NULL \
            AND (strpos(coalesce(user_agent, ''), 'exec-env/AWS_Lambda') > 0 \
-             OR session_name IN (SELECT function_name FROM fns))) {}",
-        values(
-            "function_name",
-            "SELECT function_name, 'net16' AS kind, tl_net16(source_ip) AS value, event_time AS t FROM s \
-             UNION ALL SELECT function_name, 'net24', tl_net24(source_ip), event_time FROM s \
-             UNION ALL SELECT function_name, 'agent', tl_ua_family(user_agent), event_time FROM s \
-             UNION ALL SELECT function_name, 'role', session_issuer_arn, event_time FROM s"
-        )
+             OR session_name IN (SELECT function_name FROM fns)))",
+        ),
+        "function_name",
+        "s",
+        &[
+            ("net16", "tl_net16(source_ip)"),
+            ("net24", "tl_net24(source_ip)"),
+            ("agent", "tl_ua_family(user_agent)"),
+            ("role", "session_issuer_arn"),
+        ],
     );
 
-    let account_values = format!(
-        "WITH a AS (SELECT event_time, account_id, aws_region, event_source FROM cloudtrail \
-           WHERE {ct_filter} AND account_id IS NOT NULL) {}",
-        values(
-            "account_id",
-            "SELECT account_id, 'region' AS kind, aws_region AS value, event_time AS t FROM a \
-             UNION ALL SELECT account_id, 'service', event_source, event_time FROM a"
-        )
+    let account_values = values(
+        &format!(
+            "WITH a AS (SELECT event_time, account_id, aws_region, event_source FROM cloudtrail \
+           WHERE {ct_filter} AND account_id IS NOT NULL)",
+        ),
+        "account_id",
+        "a",
+        &[("region", "aws_region"), ("service", "event_source")],
     );
 
     let sql = [
-        principal_api,
-        principal_activity,
-        principal_profile,
+        vec![principal_api],
+        vec![principal_activity],
+        vec![principal_profile],
         principal_values,
-        function_rate,
-        function_profile,
-        function_runtime,
-        function_shapes,
+        vec![function_rate],
+        vec![function_profile],
+        vec![function_runtime],
+        vec![function_shapes],
         function_values,
         account_values,
     ];
@@ -323,6 +337,8 @@ mod tests {
         let range = TimeRange::new(0, 3_600_000_000);
         let q = queries(&range, 10);
         assert_eq!(q.len(), TABLES.len());
-        assert!(q.iter().all(|t| t.sql.contains("1970-01-01")));
+        assert!(q
+            .iter()
+            .all(|t| t.sql.iter().all(|s| s.contains("1970-01-01"))));
     }
 }
