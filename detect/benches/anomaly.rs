@@ -63,10 +63,27 @@ impl Rng {
     }
 }
 
-fn invocations(rows: usize, rng: &mut Rng) -> Vec<RecordBatch> {
-    let mut b = InvocationBuilder::default();
+/// `rows` rows appended by `row(builder, i)`, cut into batches of [`BATCH`].
+fn batched<B: TableBuilder + Default>(
+    rows: usize,
+    mut row: impl FnMut(&mut B, usize),
+) -> Vec<RecordBatch> {
+    let mut b = B::default();
     let mut out = Vec::new();
     for i in 0..rows {
+        row(&mut b, i);
+        if b.len() == BATCH {
+            out.push(b.finish());
+        }
+    }
+    if !b.is_empty() {
+        out.push(b.finish());
+    }
+    out
+}
+
+fn invocations(rows: usize, rng: &mut Rng) -> Vec<RecordBatch> {
+    batched(rows, |b: &mut InvocationBuilder, i| {
         let t = T0 + (i as i64) * 1_000; // 1000 events per second
         let attack = (1000..1100).contains(&i);
         b.append(&InvocationRow {
@@ -96,14 +113,7 @@ fn invocations(rows: usize, rng: &mut Rng) -> Vec<RecordBatch> {
             source: "bench@0".into(),
             ..Default::default()
         });
-        if b.len() == BATCH {
-            out.push(b.finish());
-        }
-    }
-    if !b.is_empty() {
-        out.push(b.finish());
-    }
-    out
+    })
 }
 
 fn cloudtrail(rows: usize, rng: &mut Rng) -> Vec<RecordBatch> {
@@ -114,9 +124,8 @@ fn cloudtrail(rows: usize, rng: &mut Rng) -> Vec<RecordBatch> {
     let ips: Vec<String> = (0..256)
         .map(|i| format!("203.0.{}.{}", i % 16, i))
         .collect();
-    let mut b = CloudTrailBuilder::default();
-    let mut out = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
+    batched(rows, |b: &mut CloudTrailBuilder, i| {
+        let id = &ids[i];
         let p = &principals[rng.below(PRINCIPALS as u64) as usize];
         let api = APIS[rng.below(APIS.len() as u64) as usize];
         b.append(&CloudTrailRow {
@@ -137,20 +146,11 @@ fn cloudtrail(rows: usize, rng: &mut Rng) -> Vec<RecordBatch> {
             source: "bench@0",
             ..Default::default()
         });
-        if b.len() == BATCH {
-            out.push(b.finish());
-        }
-    }
-    if !b.is_empty() {
-        out.push(b.finish());
-    }
-    out
+    })
 }
 
 fn runtime(rows: usize, rng: &mut Rng) -> Vec<RecordBatch> {
-    let mut b = RuntimeBuilder::default();
-    let mut out = Vec::new();
-    for i in 0..rows {
+    batched(rows, |b: &mut RuntimeBuilder, i| {
         b.append(&RuntimeRow {
             time: T0 + (i as i64) * 1_000,
             function_name: Some(format!("fn-{}", rng.below(FUNCTIONS as u64))),
@@ -167,14 +167,7 @@ fn runtime(rows: usize, rng: &mut Rng) -> Vec<RecordBatch> {
             source: "bench@0".into(),
             ..Default::default()
         });
-        if b.len() == BATCH {
-            out.push(b.finish());
-        }
-    }
-    if !b.is_empty() {
-        out.push(b.finish());
-    }
-    out
+    })
 }
 
 fn baselines() -> Baselines {

@@ -166,7 +166,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         written.attacks.len()
     )?;
     writeln!(out, "\n$ tripline eval {}", sim.display())?;
-    let eval = super::eval::evaluate_corpus(&sim, &[], Level::Medium, false)?;
+    let eval = super::eval::evaluate_corpus(&sim, &set, Level::Medium, false)?;
     writeln!(out, "alerts (medium and above):")?;
     super::detect::write_table(&mut out, &eval.findings)?;
     writeln!(out)?;

@@ -48,7 +48,11 @@ pub struct EvalRun {
 
 /// Runs `tripline eval`.
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let run = evaluate_corpus(&args.dir, &args.rules, args.min_level.level(), !args.json)?;
+    let set = RuleSet::load(&super::rules::load_files(&args.rules, &[])?);
+    for e in &set.errors {
+        eprintln!("tripline: rule skipped: {e}");
+    }
+    let run = evaluate_corpus(&args.dir, &set, args.min_level.level(), !args.json)?;
     if let Some(path) = &args.findings {
         let mut w = std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
@@ -69,12 +73,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 }
 
 /// Ingests the simulated corpus in `dir` into `dir/_eval/lake`, builds baselines over
-/// its benign history, runs the rules (`rules`, or the embedded library when empty) and
-/// the detectors over the attack day, and scores the findings of level `min` and above
-/// against `labels.jsonl`.
+/// its benign history, runs the rule set and the detectors over the attack day, and
+/// scores the findings of level `min` and above against `labels.jsonl`.
 pub fn evaluate_corpus(
     dir: &Path,
-    rules: &[PathBuf],
+    set: &RuleSet,
     min: tripline_detect::Level,
     progress: bool,
 ) -> anyhow::Result<EvalRun> {
@@ -115,12 +118,7 @@ pub fn evaluate_corpus(
         .context("starting the async runtime")?
         .block_on(tripline_detect::baseline::build(&lake, &opts))?;
 
-    let files = super::rules::load_files(rules, &[])?;
-    let set = RuleSet::load(&files);
-    for e in &set.errors {
-        eprintln!("tripline: rule skipped: {e}");
-    }
-    let run = super::detect::detect_lake(&set, &lake, Some(&detect_from), None, true)?;
+    let run = super::detect::detect_lake(set, &lake, Some(&detect_from), None, true)?;
     let events: u64 = run.stats.events.values().sum();
     let findings: Vec<_> = run
         .findings

@@ -239,14 +239,8 @@ impl Detector for NewApi {
             if pb.events < self.cfg.min_history || pb.api(source, name).is_some() {
                 continue;
             }
-            let (mut weight, entry) =
+            let (weight, entry) =
                 sensitivity::weight(source, name, cols.read_only.get(i), read_w, write_w);
-            if sensitivity::may_be_familiar(entry)
-                && self.cfg.familiar_min_apis > 0
-                && sensitive_apis_of(pb, source, read_w, write_w) >= self.cfg.familiar_min_apis
-            {
-                weight *= self.cfg.familiar_factor;
-            }
             if 100.0 * weight < min_score {
                 continue;
             }
@@ -270,7 +264,16 @@ impl Detector for NewApi {
                 term.account = cols.account.get(i).map(str::to_owned);
                 term.source = source.to_owned();
                 term.name = name.to_owned();
-                term.weight = weight;
+                // Once per term, not per call: softening only lowers the weight, so
+                // the cut above on the raw weight stays a valid pre-filter.
+                let familiar = sensitivity::may_be_familiar(entry)
+                    && self.cfg.familiar_min_apis > 0
+                    && sensitive_apis_of(pb, source, read_w, write_w) >= self.cfg.familiar_min_apis;
+                term.weight = if familiar {
+                    weight * self.cfg.familiar_factor
+                } else {
+                    weight
+                };
                 term.entry = entry;
             }
             if let Some(net) = cols

@@ -154,9 +154,10 @@ pub(crate) fn queries(range: &TimeRange, top_shapes: usize) -> Vec<TableQuery> {
             .iter()
             .map(|(kind, expr)| {
                 format!(
-                    "{with} SELECT {owner}, '{kind}' AS kind, {expr} AS value, count(*) AS events, \
-                     min(event_time) AS first_seen, max(event_time) AS last_seen FROM {from} \
-                     WHERE {expr} IS NOT NULL GROUP BY {owner}, {expr}"
+                    "{with} SELECT {owner}, '{kind}' AS kind, value, count(*) AS events, \
+                     min(event_time) AS first_seen, max(event_time) AS last_seen \
+                     FROM (SELECT {owner}, {expr} AS value, event_time FROM {from}) v \
+                     WHERE value IS NOT NULL GROUP BY {owner}, value"
                 )
             })
             .collect()
