@@ -12,10 +12,14 @@
 //! - `eval`: a simulated corpus scored end to end (recall, precision).
 //! - `demo`: `tripline demo` runs end to end.
 //! - `baseline`: `tripline baseline build` output, `CURRENT`, usage errors.
+//! - `coverage`: the Stratus Red Team techniques measured through `tripline detect`
+//!   (≥ 90 % raise a finding), ordinary administration and Panther's benign events quiet.
 
 mod util;
 
 mod baseline;
+// Issue 4's coverage measurement (fixtures in tests/fixtures/stratus/).
+mod coverage;
 mod demo;
 mod detect;
 mod eval;
