@@ -152,8 +152,57 @@ pub struct Hit {
     pub value: Option<String>,
     /// Actor, target, place.
     pub context: EventContext,
-    /// The event as JSON (canonical columns, JSON columns parsed), for evidence.
-    pub evidence: serde_json::Value,
+    /// The event as JSON (canonical columns, JSON columns parsed), for evidence;
+    /// [`Evidence::NONE`] when the engine did not keep this event whole.
+    pub evidence: Evidence,
+}
+
+/// One event kept as evidence, as JSON text: parsed into a document
+/// ([`Evidence::to_value`]) only for the few events a finding keeps. Correlations buffer
+/// many candidate events until the end of input and keep five of each episode, so
+/// building a document for every candidate would be wasted.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Evidence(Option<Arc<str>>);
+
+impl Evidence {
+    /// No evidence.
+    pub const NONE: Evidence = Evidence(None);
+
+    /// Evidence from a JSON document's text. The caller vouches that `text` is valid
+    /// JSON; if it is not, [`Self::to_value`] keeps it as a string.
+    pub fn from_json_text(text: String) -> Self {
+        Evidence(Some(text.into()))
+    }
+
+    /// True when there is none.
+    pub fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The document (`Null` when none).
+    pub fn to_value(&self) -> serde_json::Value {
+        match &self.0 {
+            None => serde_json::Value::Null,
+            Some(text) => serde_json::from_str(text)
+                .unwrap_or_else(|_| serde_json::Value::String(text.to_string())),
+        }
+    }
+}
+
+impl From<serde_json::Value> for Evidence {
+    fn from(v: serde_json::Value) -> Self {
+        if v.is_null() {
+            Evidence::NONE
+        } else {
+            Evidence(Some(v.to_string().into()))
+        }
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(s)
+    }
 }
 
 /// One finding: a rule, correlation or detector firing for one group in one window.

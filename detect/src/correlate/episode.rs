@@ -2,11 +2,13 @@
 //! [`Counters`] that measure a window against the condition, and the [`Episode`] that
 //! accumulates what a finding reports.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use serde_json::Value;
 
-use crate::model::{CmpOp, CorrelationKind, EventContext, MAX_EVIDENCE, MAX_RELATED};
+use crate::model::{CmpOp, CorrelationKind, EventContext, Evidence, MAX_EVIDENCE, MAX_RELATED};
 
 /// A hit, once accepted and put in time order.
 #[derive(Debug, Clone)]
@@ -21,7 +23,7 @@ pub(super) struct Event {
     pub positions: Vec<usize>,
     pub value: Option<String>,
     pub context: EventContext,
-    pub evidence: Value,
+    pub evidence: Evidence,
 }
 
 impl Event {
@@ -183,8 +185,8 @@ pub(super) struct Episode {
     pub last_seen_us: i64,
     pub count: u64,
     pub related: Vec<String>,
-    first_evidence: Vec<(u64, Value)>,
-    rule_evidence: Vec<Option<(u64, Value)>>,
+    first_evidence: Vec<(u64, Evidence)>,
+    rule_evidence: Vec<Option<(u64, Evidence)>>,
     pub context: Option<EventContext>,
     pub values: HashSet<String>,
     pub rules: BTreeSet<usize>,
@@ -223,16 +225,20 @@ impl Episode {
         if self.related.len() < MAX_RELATED {
             self.related.push(ev.uid.clone());
         }
-        if self.first_evidence.len() < MAX_EVIDENCE {
+        // No evidence: the engine kept this event's row only in part (`engine::run`).
+        let whole = !ev.evidence.is_none();
+        if whole && self.first_evidence.len() < MAX_EVIDENCE {
             self.first_evidence.push((ev.seq, ev.evidence.clone()));
         }
         for &p in &ev.positions {
             if let Some(slot @ None) = self.rule_evidence.get_mut(p) {
-                *slot = Some((ev.seq, ev.evidence.clone()));
+                if whole {
+                    *slot = Some((ev.seq, ev.evidence.clone()));
+                }
             }
             self.rules.insert(p);
         }
-        if self.context.is_none() {
+        if self.context.is_none() && whole {
             self.context = Some(ev.context.clone());
         }
         if let Some(v) = &ev.value {
@@ -255,7 +261,7 @@ impl Episode {
     /// correlation is shown), then the earliest others, at most [`MAX_EVIDENCE`], in
     /// time order.
     pub fn take_evidence(&mut self) -> Vec<Value> {
-        let mut picked: Vec<(u64, Value)> = Vec::new();
+        let mut picked: Vec<(u64, Evidence)> = Vec::new();
         let per_rule = self.rule_evidence.iter_mut().filter_map(Option::take);
         for (seq, v) in per_rule.chain(self.first_evidence.drain(..)) {
             if picked.len() == MAX_EVIDENCE {
@@ -266,6 +272,6 @@ impl Episode {
             }
         }
         picked.sort_by_key(|(seq, _)| *seq);
-        picked.into_iter().map(|(_, v)| v).collect()
+        picked.iter().map(|(_, v)| v.to_value()).collect()
     }
 }

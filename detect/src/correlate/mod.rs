@@ -35,7 +35,9 @@ pub mod window;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -44,7 +46,7 @@ use crate::finding::text::{duration, group_label};
 use crate::finding::uid::{event_digest, finding_uid};
 use crate::finding::{sort_findings, CORRELATION_CONFIDENCE};
 use crate::model::{
-    CmpOp, CorrelationKind, CorrelationSpec, EventContext, Finding, Hit, WindowMode,
+    CmpOp, CorrelationKind, CorrelationSpec, EventContext, Evidence, Finding, Hit, WindowMode,
 };
 use episode::{Episode, Event, Params};
 use window::GroupState;
@@ -66,7 +68,7 @@ struct Pending {
     positions: Vec<usize>,
     value: Option<String>,
     context: EventContext,
-    evidence: Value,
+    evidence: Evidence,
 }
 
 /// The state of one correlation rule over a stream of base-rule hits.
@@ -118,6 +120,12 @@ impl Correlator {
     /// hits are ignored and counted in [`Self::ignored_hits`]). `hit.group` holds the
     /// `group-by` values in order, `hit.value` the counted field of `value_count`.
     pub fn push(&mut self, hit: &Hit) {
+        self.push_hit(hit.clone());
+    }
+
+    /// [`Self::push`], taking the hit: its context and evidence move into the buffer
+    /// instead of being copied.
+    pub fn push_hit(&mut self, hit: Hit) {
         let positions: Vec<usize> = self
             .spec
             .rules
@@ -130,9 +138,12 @@ impl Correlator {
             self.ignored += 1;
             return;
         };
-        let group: Vec<Option<String>> = (0..self.spec.group_by.len())
-            .map(|i| hit.group.get(i).and_then(|(_, v)| v.clone()))
+        let mut hit = hit;
+        let mut group: Vec<Option<String>> = std::mem::take(&mut hit.group)
+            .into_iter()
+            .map(|(_, v)| v)
             .collect();
+        group.resize(self.spec.group_by.len(), None);
         if hit.time_us < self.horizon_us {
             let digest = event_digest(&hit.event_uid);
             let key = match self.spec.kind {
@@ -151,21 +162,19 @@ impl Correlator {
                 self.titles[p] = Some(hit.rule.title.clone());
             }
         }
-        let key = (hit.time_us, first, hit.event_uid.clone());
-        if self.pending.contains_key(&key) {
-            self.duplicates += 1;
-            return;
+        let key = (hit.time_us, first, hit.event_uid);
+        match self.pending.entry(key) {
+            std::collections::btree_map::Entry::Occupied(_) => self.duplicates += 1,
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(Pending {
+                    group,
+                    positions,
+                    value: hit.value,
+                    context: hit.context,
+                    evidence: hit.evidence,
+                });
+            }
         }
-        self.pending.insert(
-            key,
-            Pending {
-                group,
-                positions,
-                value: hit.value.clone(),
-                context: hit.context.clone(),
-                evidence: hit.evidence.clone(),
-            },
-        );
     }
 
     /// Streaming: the event-time watermark reached `watermark_us`. Processes the hits
@@ -239,14 +248,18 @@ impl Correlator {
                 evidence: p.evidence,
             };
             let mode = self.spec.window;
-            let state = self
-                .groups
-                .entry(p.group.clone())
-                .or_insert_with(|| match mode {
+            if !self.groups.contains_key(&p.group) {
+                let state = match mode {
                     WindowMode::Sliding => GroupState::new_sliding(),
                     WindowMode::Tumbling => GroupState::new_bucket(None),
                     WindowMode::Session { gap_us } => GroupState::new_bucket(Some(gap_us.max(0))),
-                });
+                };
+                self.groups.insert(p.group.clone(), state);
+            }
+            let state = self
+                .groups
+                .get_mut(&p.group)
+                .expect("inserted just above when missing");
             let mut closed = Vec::new();
             if !state.push(ev, &self.params, &mut closed) {
                 self.duplicates += 1;
@@ -441,6 +454,6 @@ pub fn chain_hit(f: &Finding, group_by: &[String]) -> Hit {
             .collect(),
         value: None,
         context: f.context.clone(),
-        evidence: json!({"finding_uid": f.uid, "message": f.message, "count": f.count}),
+        evidence: json!({"finding_uid": f.uid, "message": f.message, "count": f.count}).into(),
     }
 }

@@ -92,7 +92,7 @@ fn hit(rule: &Arc<RuleInfo>, time_us: i64, uid: &str, user: &str) -> Hit {
             operation: Some(rule.title.clone()),
             ..EventContext::default()
         },
-        evidence: json!({ "event_id": uid, "rule": rule.title }),
+        evidence: json!({ "event_id": uid, "rule": rule.title }).into(),
     }
 }
 

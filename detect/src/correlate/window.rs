@@ -17,7 +17,9 @@
 //! - **Session**: a bucket that stays open while events arrive at most `gap` apart and
 //!   at most `timespan` after its first event; checked as a whole when it closes.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashSet, HashSetExt};
 
 use super::episode::{Counters, Episode, Event, Params};
 

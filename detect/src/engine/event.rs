@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use arrow::array::{Array, AsArray, RecordBatch, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, TimestampMicrosecondType};
 use serde_json::{Map, Value};
 use tripline_ingest::Table;
 
-use crate::model::EventContext;
+use crate::model::{EventContext, Evidence};
 
 /// Bound on the characters of one evidence string (payloads can be large).
 const MAX_EVIDENCE_STRING: usize = 4096;
@@ -66,6 +66,11 @@ impl<'a> EventReader<'a> {
     /// The id findings cite: `eventID`, the Lambda request id, else the trigger's,
     /// else the source position (always present).
     pub fn event_uid(&self, row: usize) -> String {
+        self.event_uid_ref(row).to_string()
+    }
+
+    /// [`Self::event_uid`], borrowed from the batch.
+    pub fn event_uid_ref(&self, row: usize) -> &'a str {
         let candidates: &[&str] = match self.table {
             Table::CloudTrail => &["event_id", "request_id"],
             Table::Invocations => &["request_id", "trigger_request_id"],
@@ -76,7 +81,6 @@ impl<'a> EventReader<'a> {
             .find_map(|c| self.str(c, row).filter(|s| !s.is_empty()))
             .or_else(|| self.str("source", row))
             .unwrap_or_default()
-            .to_string()
     }
 
     /// Actor, target and place of the event at `row`.
@@ -143,6 +147,84 @@ impl<'a> EventReader<'a> {
         }
     }
 
+    /// [`Self::evidence`] as JSON text, for hits that may never be shown: the text is
+    /// written straight from the columns (JSON-text columns are checked, not parsed),
+    /// and parses to the same document as [`Self::evidence`].
+    pub fn evidence_text(&self, row: usize) -> Evidence {
+        let cols: Vec<(&str, &ArrayRef)> = self
+            .batch
+            .schema_ref()
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .zip(self.batch.columns())
+            .filter(|(name, c)| *name != "table" && !c.is_null(row))
+            .collect::<Vec<_>>();
+        let mut table = String::new();
+        push_json_str(&mut table, self.table.name());
+        let mut entries: Vec<(&str, String)> = vec![("table", table)];
+        for (name, col) in cols {
+            let mut v = String::new();
+            match col.data_type() {
+                DataType::Utf8 => {
+                    let s = col.as_string::<i32>().value(row);
+                    if is_json_column(name) && is_json(s) {
+                        v.push_str(s.trim());
+                    } else {
+                        push_json_str(&mut v, &cut(s));
+                    }
+                }
+                DataType::Boolean => v.push_str(if col.as_boolean().value(row) {
+                    "true"
+                } else {
+                    "false"
+                }),
+                DataType::Int64 => v.push_str(
+                    &col.as_primitive::<arrow::datatypes::Int64Type>()
+                        .value(row)
+                        .to_string(),
+                ),
+                DataType::Int32 => v.push_str(
+                    &col.as_primitive::<arrow::datatypes::Int32Type>()
+                        .value(row)
+                        .to_string(),
+                ),
+                DataType::Float64 => {
+                    let f = col
+                        .as_primitive::<arrow::datatypes::Float64Type>()
+                        .value(row);
+                    v.push_str(&Value::from(f).to_string());
+                }
+                DataType::Timestamp(_, _) => {
+                    let us = col.as_primitive::<TimestampMicrosecondType>().value(row);
+                    push_json_str(&mut v, &crate::finding::text::rfc3339(us));
+                }
+                _ => continue,
+            }
+            entries.push((name, v));
+        }
+        // Keys in the order of a `serde_json::Map` (sorted), so both forms agree.
+        entries.sort_by_key(|(name, _)| *name);
+        let mut text = String::with_capacity(
+            entries
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 4)
+                .sum::<usize>()
+                + 2,
+        );
+        text.push('{');
+        for (i, (name, v)) in entries.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            push_json_str(&mut text, name);
+            text.push(':');
+            text.push_str(v);
+        }
+        text.push('}');
+        Evidence::from_json_text(text)
+    }
+
     /// The row as a JSON object: every non-null column, JSON-text columns parsed,
     /// long strings cut. Secrets were redacted at ingest.
     pub fn evidence(&self, row: usize) -> Value {
@@ -189,6 +271,18 @@ impl<'a> EventReader<'a> {
         }
         Value::Object(obj)
     }
+}
+
+/// `s` as a JSON string literal.
+fn push_json_str(out: &mut String, s: &str) {
+    // Serialising a `&str` into a `String` cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}
+
+/// True when `s` is one whole JSON value (checked by skipping, without building it).
+fn is_json(s: &str) -> bool {
+    let mut j = jiter::Jiter::new(s.as_bytes());
+    j.next_skip().and_then(|_| j.finish()).is_ok()
 }
 
 /// Columns that hold JSON text.
@@ -255,4 +349,35 @@ fn resources(resources: Option<&str>, params: Option<&Value>) -> Vec<String> {
     }
     out.truncate(MAX_RESOURCES);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use tripline_ingest::stream::parse_records;
+
+    use super::*;
+
+    /// The text form written for buffered hits parses to the same document as the
+    /// evidence built directly, for CloudTrail and invocation rows (a JSON body and a
+    /// body that only looks like JSON).
+    #[test]
+    fn evidence_text_is_the_same_document() {
+        let lines = [
+            r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/a\"b","accountId":"111122223333"},"eventTime":"2024-05-01T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"AttachUserPolicy","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2 \u00e9","requestParameters":{"policyArn":"arn:aws:iam::aws:policy/AdministratorAccess","n":[1,2.5,{"x":null}]},"responseElements":null,"eventID":"e-1","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}"#,
+            r#"{"resource":"/p","path":"/p","httpMethod":"POST","headers":{"User-Agent":"curl"},"requestContext":{"requestId":"r-1","accountId":"111122223333","stage":"prod","requestTimeEpoch":1714557600000,"identity":{"sourceIp":"198.51.100.1"}},"body":"{not json","isBase64Encoded":false}"#,
+            r#"{"resource":"/p","path":"/p","httpMethod":"POST","headers":{},"requestContext":{"requestId":"r-2","accountId":"111122223333","stage":"prod","requestTimeEpoch":1714557600000,"identity":{"sourceIp":"198.51.100.1"}},"body":"{\"q\":\"' OR 1=1\"}","isBase64Encoded":false}"#,
+        ];
+        let parsed = parse_records("test", lines.iter().map(|l| l.as_bytes()));
+        let mut rows = 0;
+        for (table, batch) in &parsed.batches {
+            let reader = EventReader::new(*table, batch);
+            for row in 0..batch.num_rows() {
+                let direct = reader.evidence(row);
+                assert!(direct.as_object().is_some_and(|o| o.len() > 3), "{direct}");
+                assert_eq!(reader.evidence_text(row).to_value(), direct);
+                rows += 1;
+            }
+        }
+        assert_eq!(rows, 3, "every line parsed: {:?}", parsed.batches.len());
+    }
 }

@@ -3,21 +3,32 @@
 //! into findings by the [`Aggregator`], hits of correlated rules fed to their
 //! [`Correlator`]s.
 //!
-//! Batch order: correlation hits are collected and sorted by event time before they
-//! reach the correlators, because files are read in parallel and need not be in time
-//! order. Hits are far fewer than events, so this stays small.
+//! Batch order: files are read in parallel and need not be in time order. The
+//! aggregator's windows are epoch-aligned and keep the earliest events by (time, id),
+//! and correlators buffer hits in time order until the end of input, so the findings
+//! do not depend on the order batches arrive in.
+//!
+//! Cost: a rule's matching rows are grouped per batch by (group key, window) with
+//! keys borrowed from the batch, so a finding's window is looked up once per group and
+//! batch; context and evidence are built only for the events a finding keeps.
 
 use std::collections::BTreeMap;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
+use arrow::buffer::BooleanBuffer;
+use foldhash::{HashMap, HashMapExt};
 use tripline_ingest::Table;
 
 use super::event::EventReader;
 use super::ruleset::RuleSet;
 use crate::correlate::Correlator;
 use crate::error::DetectError;
+use crate::finding::aggregate::window_of;
 use crate::finding::Aggregator;
-use crate::model::{Finding, Hit, MAX_EVIDENCE};
+use crate::model::{EventContext, Evidence, Finding, Hit, MAX_EVIDENCE};
 use crate::sigma::BatchFields;
 
 /// Which rules of a set run (rule tests run one rule, or one correlation and its bases).
@@ -47,7 +58,7 @@ pub struct Detector<'r> {
     correlations: Vec<bool>,
     force_emit: bool,
     aggregator: Aggregator,
-    corr_hits: Vec<Vec<Hit>>,
+    correlators: Vec<Correlator>,
     stats: RunStats,
 }
 
@@ -66,7 +77,11 @@ impl<'r> Detector<'r> {
             correlations: pick(set.correlations.len(), &sel.correlations),
             force_emit: sel.force_emit,
             aggregator: Aggregator::new(),
-            corr_hits: vec![Vec::new(); set.correlations.len()],
+            correlators: set
+                .correlations
+                .iter()
+                .map(|c| Correlator::new(c.spec.clone()))
+                .collect(),
             stats: RunStats::default(),
         }
     }
@@ -93,80 +108,110 @@ impl<'r> Detector<'r> {
             if n == 0 {
                 continue;
             }
-            let info = rule.compiled.info().clone();
+            let info = rule.compiled.info();
             *self.stats.hits.entry(info.id.clone()).or_default() += n as u64;
             let emits = rule.emits || self.force_emit;
-            let rows: Vec<usize> = (0..mask.len())
-                .filter(|&r| mask.is_valid(r) && mask.value(r))
-                .collect();
-            let group_cols = if emits {
-                columns(&mut fields, &rule.group_by)?
-            } else {
-                Vec::new()
+            let rows = matching_rows(&mask);
+            // Group keys and counted values are read for the matching rows only.
+            let matched = match mask.nulls() {
+                None => mask.values().clone(),
+                Some(n) => mask.values() & n.inner(),
             };
+            let matched = Some(&matched);
+            if emits {
+                let group_cols = columns(&mut fields, &rule.group_by, matched)?;
+                let keys = string_columns(&group_cols);
+                let width = rule.dedup_window_us;
+                // One window lookup per (group, window) of this batch; each event then
+                // costs a hash and a few comparisons, and context and evidence are
+                // built only for the events a finding keeps.
+                for g in group_rows(&keys, &rows, |row| window_of(reader.time_us(row), width).0) {
+                    let first = g.rows[0];
+                    let window = self.aggregator.window(
+                        info,
+                        values(&rule.group_by, &group_cols, first),
+                        reader.time_us(first),
+                        width,
+                    );
+                    for &row in &g.rows {
+                        window.add(reader.time_us(row), reader.event_uid_ref(row), |wants| {
+                            let context = if wants.context {
+                                reader.context(row)
+                            } else {
+                                EventContext::default()
+                            };
+                            let evidence = if wants.evidence {
+                                reader.evidence_text(row)
+                            } else {
+                                Evidence::NONE
+                            };
+                            (context, evidence)
+                        });
+                    }
+                }
+            }
             let corr: Vec<usize> = rule
                 .correlations
                 .iter()
                 .copied()
                 .filter(|&c| self.correlations[c])
                 .collect();
+            if corr.is_empty() {
+                continue;
+            }
             let mut corr_cols = Vec::with_capacity(corr.len());
             for &c in &corr {
                 let spec = &self.set.correlations[c].spec;
-                let group = columns(&mut fields, &spec.group_by)?;
+                let group = columns(&mut fields, &spec.group_by, matched)?;
                 let value = match &spec.value_field {
-                    Some(f) => Some(fields.strings(f)?),
+                    Some(f) => Some(fields.strings_for(f, matched)?),
                     None => None,
                 };
                 corr_cols.push((group, value));
             }
-            // Findings keep the context of their first event and the evidence of
-            // their first few: build those whole only for the first hits of each group
-            // in this batch (a rule matching 100k rows must not serialise 100k rows).
-            // Keys borrow from the batch's arrays: no allocation to count.
-            let mut per_group: std::collections::HashMap<Vec<Option<&str>>, usize> =
-                std::collections::HashMap::new();
-            let key_cols: Vec<&arrow::array::StringArray> = if emits {
-                &group_cols[..]
-            } else {
-                corr_cols.first().map_or(&[][..], |(g, _)| &g[..])
-            }
-            .iter()
-            .filter_map(|c| c.as_string_opt::<i32>())
-            .collect();
-            for &row in &rows {
-                let key: Vec<Option<&str>> = key_cols
-                    .iter()
-                    .map(|c| (!c.is_null(row)).then(|| c.value(row)))
-                    .collect();
-                let n = per_group.entry(key).or_insert(0);
-                let whole = *n < MAX_EVIDENCE;
-                *n += 1;
-                let base = Hit {
-                    rule: info.clone(),
-                    time_us: reader.time_us(row),
-                    event_uid: reader.event_uid(row),
-                    group: Vec::new(),
-                    value: None,
-                    context: reader.context_with(row, whole),
-                    evidence: if whole {
-                        reader.evidence(row)
-                    } else {
-                        serde_json::Value::Null
-                    },
-                };
-                for (k, &c) in corr.iter().enumerate() {
-                    let (group, value) = &corr_cols[k];
-                    let spec = &self.set.correlations[c].spec;
-                    let mut hit = base.clone();
-                    hit.group = values(&spec.group_by, group, row);
-                    hit.value = value.as_ref().and_then(|v| str_at(v, row));
-                    self.corr_hits[c].push(hit);
-                }
-                if emits {
-                    let mut hit = base;
-                    hit.group = values(&rule.group_by, &group_cols, row);
-                    self.aggregator.push(hit, rule.dedup_window_us);
+            // Correlation findings keep the context and evidence of their first few
+            // events: build them only for the first hits of each group in this batch (a
+            // rule matching 100k rows must not serialise 100k rows). Correlators order
+            // hits only at the end of input, so which events come first is not known
+            // here.
+            let keys = string_columns(&corr_cols[0].0);
+            for g in group_rows(&keys, &rows, |_| 0) {
+                for (rank, &row) in g.rows.iter().enumerate() {
+                    let whole = rank < MAX_EVIDENCE;
+                    let base = Hit {
+                        rule: Arc::clone(info),
+                        time_us: reader.time_us(row),
+                        event_uid: reader.event_uid(row),
+                        group: Vec::new(),
+                        value: None,
+                        // Episodes take their context from their first event kept
+                        // whole: the group key (usually the principal) is the same.
+                        context: if whole {
+                            reader.context(row)
+                        } else {
+                            EventContext::default()
+                        },
+                        evidence: if whole {
+                            reader.evidence_text(row)
+                        } else {
+                            Evidence::NONE
+                        },
+                    };
+                    let last = corr.len() - 1;
+                    let mut base = Some(base);
+                    for (k, &c) in corr.iter().enumerate() {
+                        let (group, value) = &corr_cols[k];
+                        let spec = &self.set.correlations[c].spec;
+                        // The last correlation takes the hit itself; the others a copy.
+                        let mut hit = if k == last {
+                            base.take().expect("taken once, by the last correlation")
+                        } else {
+                            base.clone().expect("present until the last correlation")
+                        };
+                        hit.group = values(&spec.group_by, group, row);
+                        hit.value = value.as_ref().and_then(|v| str_at(v, row));
+                        self.correlators[c].push_hit(hit);
+                    }
                 }
             }
         }
@@ -176,18 +221,12 @@ impl<'r> Detector<'r> {
     /// Ends the run: every finding, in a deterministic order (first seen, then uid).
     pub fn finish(mut self) -> (Vec<Finding>, RunStats) {
         let mut findings = self.aggregator.finish();
-        for (c, mut hits) in std::mem::take(&mut self.corr_hits).into_iter().enumerate() {
-            if !self.correlations[c] || hits.is_empty() {
-                continue;
+        // Correlators buffer their hits in event-time order and process them at the
+        // end of input, so files read in any order give the same findings.
+        for (c, corr) in self.correlators.iter_mut().enumerate() {
+            if self.correlations[c] {
+                findings.extend(corr.finish());
             }
-            hits.sort_by(|a, b| {
-                (a.time_us, &a.event_uid, &a.rule.id).cmp(&(b.time_us, &b.event_uid, &b.rule.id))
-            });
-            let mut corr = Correlator::new(self.set.correlations[c].spec.clone());
-            for h in &hits {
-                corr.push(h);
-            }
-            findings.extend(corr.finish());
         }
         findings.sort_by(|a, b| (a.first_seen_us, &a.uid).cmp(&(b.first_seen_us, &b.uid)));
         (findings, self.stats)
@@ -199,8 +238,12 @@ impl<'r> Detector<'r> {
     }
 }
 
-fn columns(fields: &mut BatchFields<'_>, names: &[String]) -> Result<Vec<ArrayRef>, DetectError> {
-    names.iter().map(|f| fields.strings(f)).collect()
+fn columns(
+    fields: &mut BatchFields<'_>,
+    names: &[String],
+    rows: Option<&BooleanBuffer>,
+) -> Result<Vec<ArrayRef>, DetectError> {
+    names.iter().map(|f| fields.strings_for(f, rows)).collect()
 }
 
 fn str_at(a: &ArrayRef, row: usize) -> Option<String> {
@@ -214,4 +257,69 @@ fn values(names: &[String], cols: &[ArrayRef], row: usize) -> Vec<(String, Optio
         .zip(cols)
         .map(|(n, c)| (n.clone(), str_at(c, row)))
         .collect()
+}
+
+/// Rows where `mask` is true (nulls are false), ascending.
+fn matching_rows(mask: &BooleanArray) -> Vec<usize> {
+    match mask.nulls() {
+        None => mask.values().set_indices().collect(),
+        Some(nulls) => mask
+            .values()
+            .set_indices()
+            .filter(|&r| nulls.is_valid(r))
+            .collect(),
+    }
+}
+
+/// The string arrays among `cols` (group-by columns are strings).
+fn string_columns(cols: &[ArrayRef]) -> Vec<&StringArray> {
+    cols.iter()
+        .filter_map(|c| c.as_string_opt::<i32>())
+        .collect()
+}
+
+/// Rows of one batch with equal key values and window start.
+struct RowGroup {
+    rows: Vec<usize>,
+}
+
+fn value(c: &StringArray, r: usize) -> Option<&str> {
+    (!c.is_null(r)).then(|| c.value(r))
+}
+
+/// Groups `rows` by their values in `keys` and by `start(row)`, groups in order of
+/// their first row and rows in order within a group. Keys are compared in place in the
+/// batch: no allocation per row.
+fn group_rows(
+    keys: &[&StringArray],
+    rows: &[usize],
+    start: impl Fn(usize) -> i64,
+) -> Vec<RowGroup> {
+    let mut groups: Vec<(i64, RowGroup)> = Vec::new();
+    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
+    let hasher = foldhash::fast::FixedState::default();
+    for &row in rows {
+        let s = start(row);
+        let mut h = hasher.build_hasher();
+        s.hash(&mut h);
+        for c in keys {
+            value(c, row).hash(&mut h);
+        }
+        let candidates = index.entry(h.finish()).or_default();
+        let found = candidates.iter().copied().find(|&g| {
+            let (gs, group) = &groups[g];
+            *gs == s
+                && keys
+                    .iter()
+                    .all(|c| value(c, group.rows[0]) == value(c, row))
+        });
+        match found {
+            Some(g) => groups[g].1.rows.push(row),
+            None => {
+                candidates.push(groups.len());
+                groups.push((s, RowGroup { rows: vec![row] }));
+            }
+        }
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
 }

@@ -11,7 +11,9 @@
 //! by arrival, for the same reason. An event id seen twice in one window (a replayed
 //! file) counts once.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -19,7 +21,7 @@ use serde_json::Value;
 use super::text::{duration, group_label, group_map};
 use super::uid::{event_digest, finding_uid};
 use super::{sort_findings, RULE_CONFIDENCE};
-use crate::model::{EventContext, Finding, Hit, RuleInfo, MAX_EVIDENCE, MAX_RELATED};
+use crate::model::{EventContext, Evidence, Finding, Hit, RuleInfo, MAX_EVIDENCE, MAX_RELATED};
 
 /// Folds single-event rule hits into findings; one instance serves a whole run (batch)
 /// or the life of the streaming service.
@@ -38,8 +40,18 @@ struct WindowKey {
 /// The (time, event id) of an event: the order in which "first" is meant.
 type EventKey = (i64, String);
 
+/// What a window wants of an event it counts, beyond its time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Wants {
+    /// The event is the earliest so far: its actor and place become the finding's.
+    pub context: bool,
+    /// The event is among the [`MAX_EVIDENCE`] earliest: it becomes evidence.
+    pub evidence: bool,
+}
+
+/// The open window of one (rule, group key, window start).
 #[derive(Debug)]
-struct Window {
+pub(crate) struct Window {
     rule: Arc<RuleInfo>,
     /// Exclusive end; `None` for a run-long window (dedup window ≤ 0).
     end_us: Option<i64>,
@@ -49,7 +61,7 @@ struct Window {
     first_seen_us: i64,
     last_seen_us: i64,
     related: BTreeSet<EventKey>,
-    evidence: BTreeMap<EventKey, Value>,
+    evidence: BTreeMap<EventKey, Evidence>,
     first: Option<(EventKey, EventContext)>,
 }
 
@@ -64,52 +76,47 @@ impl Aggregator {
     /// `dedup_window_us` is the rule's window. A window of 0 or less means one window
     /// for the whole run (starting at 0): such findings close only at [`Self::finish`].
     pub fn push(&mut self, hit: Hit, dedup_window_us: i64) {
-        let (start_us, end_us) = window_of(hit.time_us, dedup_window_us);
+        let Hit {
+            rule,
+            time_us,
+            event_uid,
+            group,
+            context,
+            evidence,
+            ..
+        } = hit;
+        self.window(&rule, group, time_us, dedup_window_us)
+            .add(time_us, &event_uid, |_| (context, evidence));
+    }
+
+    /// The window of `rule` for `group` that holds `time_us`, opened if needed: the
+    /// engine looks a window up once per group and batch, then [`Window::add`]s the
+    /// group's events to it without building a [`Hit`] for each.
+    pub(crate) fn window(
+        &mut self,
+        rule: &Arc<RuleInfo>,
+        group: Vec<(String, Option<String>)>,
+        time_us: i64,
+        dedup_window_us: i64,
+    ) -> &mut Window {
+        let (start_us, end_us) = window_of(time_us, dedup_window_us);
         let key = WindowKey {
-            rule_id: hit.rule.id.clone(),
-            group: hit.group,
+            rule_id: rule.id.clone(),
+            group,
             start_us,
         };
-        let window = self.windows.entry(key).or_insert_with(|| Window {
-            rule: Arc::clone(&hit.rule),
+        self.windows.entry(key).or_insert_with(|| Window {
+            rule: Arc::clone(rule),
             end_us,
             width_us: dedup_window_us,
             seen: HashSet::new(),
             count: 0,
-            first_seen_us: hit.time_us,
-            last_seen_us: hit.time_us,
+            first_seen_us: time_us,
+            last_seen_us: time_us,
             related: BTreeSet::new(),
             evidence: BTreeMap::new(),
             first: None,
-        });
-        if !window.seen.insert(event_digest(&hit.event_uid)) {
-            return; // the same event again
-        }
-        window.count += 1;
-        window.first_seen_us = window.first_seen_us.min(hit.time_us);
-        window.last_seen_us = window.last_seen_us.max(hit.time_us);
-        let event_key = (hit.time_us, hit.event_uid);
-        keep_first(&mut window.related, event_key.clone(), MAX_RELATED);
-        // `Null` evidence: the caller kept only the first few events of a group whole.
-        if !hit.evidence.is_null()
-            && (window.evidence.len() < MAX_EVIDENCE
-                || window
-                    .evidence
-                    .last_key_value()
-                    .is_some_and(|(last, _)| event_key < *last))
-        {
-            window.evidence.insert(event_key.clone(), hit.evidence);
-            if window.evidence.len() > MAX_EVIDENCE {
-                window.evidence.pop_last();
-            }
-        }
-        if window
-            .first
-            .as_ref()
-            .is_none_or(|(first, _)| event_key < *first)
-        {
-            window.first = Some((event_key, hit.context));
-        }
+        })
     }
 
     /// Findings of the windows that ended at or before `watermark_us` (event time), for
@@ -150,7 +157,7 @@ impl Aggregator {
 }
 
 /// The epoch-aligned window of `time_us`: (start, exclusive end).
-fn window_of(time_us: i64, width_us: i64) -> (i64, Option<i64>) {
+pub(crate) fn window_of(time_us: i64, width_us: i64) -> (i64, Option<i64>) {
     if width_us <= 0 {
         return (0, None);
     }
@@ -158,17 +165,54 @@ fn window_of(time_us: i64, width_us: i64) -> (i64, Option<i64>) {
     (start, Some(start.saturating_add(width_us)))
 }
 
-/// Inserts `key`, keeping only the `max` smallest.
-fn keep_first(set: &mut BTreeSet<EventKey>, key: EventKey, max: usize) {
-    if set.len() < max || set.last().is_some_and(|last| key < *last) {
-        set.insert(key);
-        if set.len() > max {
-            set.pop_last();
+impl Window {
+    /// Counts the event `(time_us, event_uid)` unless this window has counted it
+    /// already (a replayed file). Only when the event displaces one of the earliest
+    /// kept, `build` is called with what is wanted and returns the event's context and
+    /// evidence ([`Evidence::NONE`] for none): most events of a large group cost a hash and a few
+    /// comparisons, not a JSON document.
+    pub(crate) fn add(
+        &mut self,
+        time_us: i64,
+        event_uid: &str,
+        build: impl FnOnce(Wants) -> (EventContext, Evidence),
+    ) {
+        if !self.seen.insert(event_digest(event_uid)) {
+            return; // the same event again
+        }
+        self.count += 1;
+        self.first_seen_us = self.first_seen_us.min(time_us);
+        self.last_seen_us = self.last_seen_us.max(time_us);
+        let earlier = |last: Option<&EventKey>| {
+            last.is_none_or(|(t, id)| (time_us, event_uid) < (*t, id.as_str()))
+        };
+        if self.related.len() < MAX_RELATED || earlier(self.related.last()) {
+            self.related.insert((time_us, event_uid.to_owned()));
+            if self.related.len() > MAX_RELATED {
+                self.related.pop_last();
+            }
+        }
+        let wants = Wants {
+            context: earlier(self.first.as_ref().map(|(k, _)| k)),
+            evidence: self.evidence.len() < MAX_EVIDENCE
+                || earlier(self.evidence.last_key_value().map(|(k, _)| k)),
+        };
+        if !wants.context && !wants.evidence {
+            return;
+        }
+        let (context, evidence) = build(wants);
+        let event_key = (time_us, event_uid.to_owned());
+        if wants.evidence && !evidence.is_none() {
+            self.evidence.insert(event_key.clone(), evidence);
+            if self.evidence.len() > MAX_EVIDENCE {
+                self.evidence.pop_last();
+            }
+        }
+        if wants.context {
+            self.first = Some((event_key, context));
         }
     }
-}
 
-impl Window {
     fn into_finding(self, key: WindowKey) -> Finding {
         let group = group_map(&key.group);
         let context = self.first.map(|(_, c)| c).unwrap_or_default();
@@ -191,7 +235,7 @@ impl Window {
             last_seen_us: self.last_seen_us,
             count: self.count,
             related: self.related.into_iter().map(|(_, id)| id).collect(),
-            evidence: self.evidence.into_values().collect(),
+            evidence: self.evidence.values().map(Evidence::to_value).collect(),
             context,
             stats,
         }

@@ -59,7 +59,8 @@ pub(crate) fn hit(rule: &Arc<RuleInfo>, time_us: i64, event_uid: &str, principal
             "event_source": "iam.amazonaws.com",
             "principal_arn": principal,
             "source_ip": "203.0.113.7",
-        }),
+        })
+        .into(),
     }
 }
 

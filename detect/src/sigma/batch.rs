@@ -12,7 +12,7 @@
 //!   cheaper conditions left true), and kept: the next rule asking for the same path
 //!   on the same rows pays nothing.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, StringArray, StringBuilder};
@@ -100,6 +100,17 @@ impl<'a> BatchFields<'a> {
     /// has none — for group-by keys and counted values. A JSON path with several
     /// values in a row gives them as a JSON array text (`["a","b"]`).
     pub fn strings(&mut self, sigma_field: &str) -> Result<ArrayRef, DetectError> {
+        self.strings_for(sigma_field, None)
+    }
+
+    /// [`Self::strings`] for the rows of `rows` only (all if `None`); other rows of a
+    /// JSON path are null. The engine asks for the group keys of the rows a rule
+    /// matched: a JSON path is then walked for those rows, not the whole batch.
+    pub fn strings_for(
+        &mut self,
+        sigma_field: &str,
+        rows: Option<&BooleanBuffer>,
+    ) -> Result<ArrayRef, DetectError> {
         let target = fields::resolve(self.table, sigma_field).ok_or_else(|| {
             DetectError::Eval(format!(
                 "no field `{sigma_field}` in the {} table (known: {})",
@@ -108,13 +119,17 @@ impl<'a> BatchFields<'a> {
             ))
         })?;
         let slot = self.slot(&target)?;
-        self.ensure(slot, None);
+        self.ensure(slot, rows);
         Ok(match &self.slots[slot] {
             Slot::Text { array, .. } => Arc::new(array.clone()),
             Slot::Absent => arrow::array::new_null_array(&DataType::Utf8, self.rows),
             Slot::Json(v) => {
                 let mut b = StringBuilder::with_capacity(self.rows, v.text.len());
                 for row in 0..self.rows {
+                    if rows.is_some_and(|m| !m.value(row)) || !v.done[row] {
+                        b.append_null();
+                        continue;
+                    }
                     let values: Vec<&str> = v.values(row).collect();
                     match values.as_slice() {
                         [] => b.append_null(),
