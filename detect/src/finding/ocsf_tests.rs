@@ -108,7 +108,8 @@ fn correlation_finding_snapshot() {
             "source_ip": "203.0.113.7",
             "user_agent": "Mozilla/5.0",
             "error_message": "Failed authentication",
-        });
+        })
+        .into();
         c.push(&h);
     }
     let f = c.finish().remove(0);
@@ -125,7 +126,8 @@ fn secrets_never_leave() {
         "headers": { "Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl" },
         "request_parameters": { "password": "hunter2", "secretId": "prod/db" },
         "query": "user=bob&api_key=AKIAXXXXSECRETVALUE",
-    });
+    })
+    .into();
     let mut agg = Aggregator::new();
     agg.push(h, 0);
     let mut f = agg.finish().remove(0);
