@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::buffer::BooleanBuffer;
 use foldhash::{HashMap, HashMapExt};
 use tripline_ingest::Table;
@@ -111,12 +111,12 @@ impl<'r> Detector<'r> {
             let info = rule.compiled.info();
             *self.stats.hits.entry(info.id.clone()).or_default() += n as u64;
             let emits = rule.emits || self.force_emit;
-            let rows = matching_rows(&mask);
-            // Group keys and counted values are read for the matching rows only.
+            // Nulls are false. Group keys and counted values are read for these rows only.
             let matched = match mask.nulls() {
                 None => mask.values().clone(),
                 Some(n) => mask.values() & n.inner(),
             };
+            let rows: Vec<usize> = matched.set_indices().collect();
             let matched = Some(&matched);
             if emits {
                 let group_cols = columns(&mut fields, &rule.group_by, matched)?;
@@ -175,6 +175,7 @@ impl<'r> Detector<'r> {
             // hits only at the end of input, so which events come first is not known
             // here.
             let keys = string_columns(&corr_cols[0].0);
+            let (set, correlators) = (self.set, &mut self.correlators);
             for g in group_rows(&keys, &rows, |_| 0) {
                 for (rank, &row) in g.rows.iter().enumerate() {
                     let whole = rank < MAX_EVIDENCE;
@@ -197,21 +198,18 @@ impl<'r> Detector<'r> {
                             Evidence::NONE
                         },
                     };
-                    let last = corr.len() - 1;
-                    let mut base = Some(base);
-                    for (k, &c) in corr.iter().enumerate() {
+                    let mut push = |k: usize, mut hit: Hit| {
+                        let c = corr[k];
                         let (group, value) = &corr_cols[k];
-                        let spec = &self.set.correlations[c].spec;
-                        // The last correlation takes the hit itself; the others a copy.
-                        let mut hit = if k == last {
-                            base.take().expect("taken once, by the last correlation")
-                        } else {
-                            base.clone().expect("present until the last correlation")
-                        };
-                        hit.group = values(&spec.group_by, group, row);
+                        hit.group = values(&set.correlations[c].spec.group_by, group, row);
                         hit.value = value.as_ref().and_then(|v| str_at(v, row));
-                        self.correlators[c].push_hit(hit);
+                        correlators[c].push_hit(hit);
+                    };
+                    // Every correlation but the first gets a copy; the first, the hit.
+                    for k in 1..corr.len() {
+                        push(k, base.clone());
                     }
+                    push(0, base);
                 }
             }
         }
@@ -257,18 +255,6 @@ fn values(names: &[String], cols: &[ArrayRef], row: usize) -> Vec<(String, Optio
         .zip(cols)
         .map(|(n, c)| (n.clone(), str_at(c, row)))
         .collect()
-}
-
-/// Rows where `mask` is true (nulls are false), ascending.
-fn matching_rows(mask: &BooleanArray) -> Vec<usize> {
-    match mask.nulls() {
-        None => mask.values().set_indices().collect(),
-        Some(nulls) => mask
-            .values()
-            .set_indices()
-            .filter(|&r| nulls.is_valid(r))
-            .collect(),
-    }
 }
 
 /// The string arrays among `cols` (group-by columns are strings).
