@@ -3,7 +3,8 @@
 #   ./scripts/test.sh
 # - cargo-nextest (if missing), Python packages for the independent-reader test and
 #   the notebooks (duckdb, pyarrow; from requirements-test.txt);
-# - builds once (debug, all targets), runs the whole workspace with nextest;
+# - builds once (the dev profile, all targets: dependencies unoptimised but for the
+#   per-row hot crates, see Cargo.toml), runs the whole workspace with nextest;
 # - runs the notebooks in notebooks/ when any exist (jupyter nbconvert --execute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
