@@ -334,7 +334,7 @@ fn ingest_source(
     };
     let opened = source::open(src, progress.bytes.clone())?;
     let hash = opened.hash.clone();
-    if let Some(damage) = parse_source(opened, &name, cfg.max_record, progress, &mut sink) {
+    if let Some(damage) = parse_source(opened, &name, 0, cfg.max_record, progress, &mut sink) {
         sink.summary.damaged_sources.push(damage);
     }
     for t in Table::ALL {
@@ -385,10 +385,12 @@ fn ingest_source(
 
 /// Splits one opened source into records and parses each into `sink`. Returns a
 /// description of the damage when the stream ended early (truncated gzip, read
-/// error); the records before it were parsed.
+/// error); the records before it were parsed. `start` is the byte offset the reader
+/// starts at in the source: 0, or a line start of a JSON-lines file read in ranges.
 pub(crate) fn parse_source(
     opened: source::Opened,
     name: &str,
+    start: u64,
     max_record: usize,
     progress: &Progress,
     sink: &mut dyn Sink,
@@ -396,7 +398,10 @@ pub(crate) fn parse_source(
     let source_name: Arc<str> = Arc::from(name);
     let ctx = Context::default();
     let gzip = opened.gzip;
-    let mut splitter = Splitter::new(opened.reader, max_record);
+    let mut splitter = match start {
+        0 => Splitter::new(opened.reader, max_record),
+        at => Splitter::line_oriented_at(opened.reader, max_record, at),
+    };
     let read = splitter.run(&mut |piece| {
         progress.records.fetch_add(1, Ordering::Relaxed);
         let pos = Position {

@@ -19,7 +19,7 @@ use crate::parse::{self, Family, Sink};
 use crate::pipeline::{parse_source, Progress, StoredCounts, Summary};
 use crate::position::{Context, Position};
 use crate::quarantine::QuarantineWriter;
-use crate::source::{self, SourceId};
+use crate::source::{self, FileRange, SourceId};
 use crate::table::{Table, Tables};
 
 /// How to read sources into batches.
@@ -64,25 +64,25 @@ pub fn read_batches<E>(
     mut consume: impl FnMut(Table, RecordBatch) -> Result<(), E>,
 ) -> Result<Result<Summary, E>, IngestError> {
     let started = Instant::now();
-    let sources = source::expand(&cfg.inputs, None)?;
+    let units = work_units(source::expand(&cfg.inputs, None)?, cfg.threads.max(1));
     progress
         .sources_total
-        .store(sources.len() as u64, Ordering::Relaxed);
+        .store(units.len() as u64, Ordering::Relaxed);
     let next = AtomicUsize::new(0);
-    let threads = cfg.threads.max(1).min(sources.len().max(1));
+    let threads = cfg.threads.max(1).min(units.len().max(1));
     let (tx, rx) = crossbeam_channel::bounded::<(Table, RecordBatch)>(CHANNEL_BATCHES);
     let mut consumer_error = None;
     let results: Vec<Result<Summary, IngestError>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let tx = tx.clone();
-                let (sources, next) = (&sources, &next);
+                let (units, next) = (&units, &next);
                 s.spawn(move || {
                     let mut total = Summary::default();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(src) = sources.get(i) else { break };
-                        let one = stream_source(cfg, src, &tx, progress)?;
+                        let Some(unit) = units.get(i) else { break };
+                        let one = stream_source(cfg, unit, &tx, progress)?;
                         progress.sources_done.fetch_add(1, Ordering::Relaxed);
                         total.merge(one);
                     }
@@ -119,9 +119,35 @@ pub fn read_batches<E>(
     Ok(Ok(summary))
 }
 
+/// What one worker reads at a time: a whole source, or a range of a large JSON-lines
+/// file ([`source::line_ranges`]) so that one big file still keeps every core busy.
+enum Unit {
+    Whole(SourceId),
+    Range(SourceId, FileRange),
+}
+
+/// The sources as units of work for `threads` workers: a large JSON-lines file is cut
+/// into one range per worker, anything else is read whole.
+fn work_units(sources: Vec<SourceId>, threads: usize) -> Vec<Unit> {
+    let mut units = Vec::with_capacity(sources.len());
+    for src in sources {
+        match (threads > 1)
+            .then(|| source::line_ranges(&src, threads))
+            .flatten()
+        {
+            Some(ranges) => units.extend(ranges.into_iter().map(|r| Unit::Range(src.clone(), r))),
+            None => units.push(Unit::Whole(src)),
+        }
+    }
+    units
+}
+
 /// The sink of one streamed source: batches go to the channel as they fill.
 struct ChannelSink<'a> {
     cfg: &'a StreamConfig,
+    /// The part of the file being read, when it is a range: its quarantine lines get
+    /// line numbers in the whole file.
+    range: Option<&'a FileRange>,
     tables: Tables,
     tx: &'a crossbeam_channel::Sender<(Table, RecordBatch)>,
     quarantine: QuarantineWriter,
@@ -159,6 +185,18 @@ impl Sink for ChannelSink<'_> {
 
     fn quarantined(&mut self, pos: &Position, raw: &[u8], reason: &RecordError) {
         self.summary.count_quarantined(reason);
+        let mut in_file;
+        let pos = match self.range.filter(|r| r.start > 0) {
+            Some(r) => {
+                in_file = pos.clone();
+                in_file.line = match r.first_line() {
+                    0 => 0,
+                    first => first + pos.line - 1,
+                };
+                &in_file
+            }
+            None => pos,
+        };
         if let Err(e) = self.quarantine.write(pos, raw, reason) {
             self.error.get_or_insert(e);
         }
@@ -175,18 +213,26 @@ impl Sink for ChannelSink<'_> {
 
 fn stream_source(
     cfg: &StreamConfig,
-    src: &SourceId,
+    unit: &Unit,
     tx: &crossbeam_channel::Sender<(Table, RecordBatch)>,
     progress: &Progress,
 ) -> Result<Summary, IngestError> {
+    let (src, range) = match unit {
+        Unit::Whole(src) => (src, None),
+        Unit::Range(src, r) => (src, Some(r)),
+    };
     let name = src.name();
-    let opened = source::open(src, progress.bytes.clone())?;
+    let opened = match range {
+        Some(r) => r.open(progress.bytes.clone())?,
+        None => source::open(src, progress.bytes.clone())?,
+    };
     let hash = opened.hash.clone();
     let tmp = cfg
         .quarantine
         .join(format!(".tmp-{}-{}", std::process::id(), unique_suffix()));
     let mut sink = ChannelSink {
         cfg,
+        range,
         tables: Tables::default(),
         tx,
         quarantine: QuarantineWriter::new(tmp),
@@ -194,7 +240,8 @@ fn stream_source(
         stored: StoredCounts::default(),
         error: None,
     };
-    if let Some(damage) = parse_source(opened, &name, cfg.max_record, progress, &mut sink) {
+    let start = range.map_or(0, |r| r.start);
+    if let Some(damage) = parse_source(opened, &name, start, cfg.max_record, progress, &mut sink) {
         sink.summary.damaged_sources.push(damage);
     }
     for t in Table::ALL {
@@ -207,7 +254,8 @@ fn stream_source(
     let hash = hash.finish();
     sink.quarantine
         .commit(&cfg.quarantine.join(format!("{}.jsonl", &hash[..32])))?;
-    sink.summary.sources_ingested = 1;
+    // A file read in ranges is one source, counted by its first range.
+    sink.summary.sources_ingested = u64::from(start == 0);
     Ok(sink.summary)
 }
 

@@ -116,6 +116,22 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
+/// `inner`, counted into `counter` and hashed into `hasher` as it is read.
+pub(super) fn hashing_reader(
+    inner: Box<dyn Read + Send>,
+    hasher: Arc<Mutex<blake3::Hasher>>,
+    counter: Arc<AtomicU64>,
+) -> impl Read + Send {
+    BufReader::with_capacity(
+        256 * 1024,
+        Hashing {
+            inner,
+            hasher,
+            counter,
+        },
+    )
+}
+
 /// An opened source: a reader of decompressed bytes, and the hash of the raw bytes
 /// once reading is done.
 pub struct Opened {
@@ -125,6 +141,17 @@ pub struct Opened {
     pub gzip: bool,
     /// The running hash of the raw bytes.
     pub hash: SourceHash,
+}
+
+impl Opened {
+    /// A source read as is (not gzip), hashed by `hasher`.
+    pub(super) fn plain(reader: Box<dyn Read + Send>, hasher: Arc<Mutex<blake3::Hasher>>) -> Self {
+        Opened {
+            reader,
+            gzip: false,
+            hash: SourceHash(hasher),
+        }
+    }
 }
 
 /// The blake3 hash of a source's raw bytes, fed as the source is read.

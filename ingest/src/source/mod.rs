@@ -3,7 +3,9 @@
 //! source in the lake's manifest), and split into records by [`Splitter`].
 
 mod input;
+mod range;
 mod split;
 
 pub use input::{expand, open, Opened, SourceHash, SourceId};
+pub use range::{line_ranges, FileRange, MIN_RANGE_BYTES};
 pub use split::{Kind, Piece, Splitter};

@@ -101,6 +101,18 @@ impl<R: Read> Splitter<R> {
         }
     }
 
+    /// A splitter over a part of a line-oriented stream that starts at byte `offset`
+    /// of it, just after a newline: offsets are reported in the whole stream, lines
+    /// from 1 at the part's start, and a newline inside a value breaks it, as in the
+    /// one-pass splitter once it has seen the stream's first line.
+    pub fn line_oriented_at(reader: R, max_record: usize, offset: u64) -> Self {
+        Splitter {
+            base: offset,
+            compact: Some(true),
+            ..Splitter::new(reader, max_record)
+        }
+    }
+
     /// Bytes consumed from the stream so far.
     pub fn offset(&self) -> u64 {
         self.base + self.pos as u64

@@ -1,0 +1,253 @@
+//! Byte ranges of one large JSON-lines file, so that every core parses a part of it.
+//!
+//! A JSON-lines file is one record per line, so a line boundary is a record boundary
+//! and a range that starts right after a newline can be split on its own. Only plain
+//! (not gzip) files qualify, whose first line is one whole JSON object: that is what
+//! makes the [`Splitter`](super::Splitter) treat the stream as line-oriented, and a
+//! range splitter started in that mode ([`Splitter::line_oriented_at`]) then reports
+//! exactly the records, byte offsets and damage the one-pass splitter would. Delivery
+//! files (`{"Records":[…]}` pretty-printed, or gzip) stay whole.
+//!
+//! Line numbers are only needed for quarantine lines; a range knows its first line
+//! lazily ([`FileRange::first_line`]), by counting the newlines before it, so a clean
+//! file never pays for the count.
+//!
+//! [`Splitter::line_oriented_at`]: super::Splitter::line_oriented_at
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::input::{hashing_reader, Opened, SourceId};
+use crate::error::IngestError;
+
+/// Smallest range worth a worker of its own: below this, one pass is as fast.
+pub const MIN_RANGE_BYTES: u64 = 16 << 20;
+
+/// How far the first-line check reads: a first line longer than this is not split.
+const FIRST_LINE_LIMIT: usize = 1 << 20;
+
+/// `[start, end)` of a file, parsed as a source of its own.
+#[derive(Debug)]
+pub struct FileRange {
+    /// The file.
+    pub path: PathBuf,
+    /// Offset of the range's first byte (0, or just after a newline).
+    pub start: u64,
+    /// Offset just past the range's last byte.
+    pub end: u64,
+    first_line: OnceLock<u64>,
+}
+
+impl FileRange {
+    /// The 1-based line number at `start`: counted once, on first use.
+    pub fn first_line(&self) -> u64 {
+        *self.first_line.get_or_init(|| {
+            if self.start == 0 {
+                return 1;
+            }
+            // A read error here only costs exact line numbers in quarantine lines;
+            // offsets stay exact.
+            count_newlines(&self.path, self.start).map_or(0, |n| n + 1)
+        })
+    }
+
+    /// Opens the range: a reader of its bytes, hashed as they are read.
+    pub fn open(&self, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
+        let err = |source| IngestError::Input {
+            path: self.path.clone(),
+            source,
+        };
+        let mut file = File::open(&self.path).map_err(err)?;
+        file.seek(SeekFrom::Start(self.start)).map_err(err)?;
+        let hasher = Arc::new(Mutex::new(blake3::Hasher::new()));
+        let reader = hashing_reader(
+            Box::new(file.take(self.end - self.start)),
+            hasher.clone(),
+            counter,
+        );
+        Ok(Opened::plain(Box::new(reader), hasher))
+    }
+}
+
+/// Splits `id` into up to `parts` ranges at line boundaries, each at least
+/// [`MIN_RANGE_BYTES`] long, when it is a plain JSON-lines file; `None` when it should
+/// be read whole (stdin, gzip, small, or not line-oriented).
+pub fn line_ranges(id: &SourceId, parts: usize) -> Option<Vec<FileRange>> {
+    let path = id.path.as_ref()?;
+    let parts = parts.min((id.size / MIN_RANGE_BYTES) as usize);
+    if parts < 2 || !first_line_is_json(path).unwrap_or(false) {
+        return None;
+    }
+    let mut file = File::open(path).ok()?;
+    let mut starts = vec![0u64];
+    for k in 1..parts {
+        let guess = id.size * k as u64 / parts as u64;
+        let Some(at) = next_line_start(&mut file, guess.max(*starts.last()?)).ok()? else {
+            break;
+        };
+        if at > *starts.last()? && at < id.size {
+            starts.push(at);
+        }
+    }
+    if starts.len() < 2 {
+        return None;
+    }
+    let ends = starts[1..].iter().copied().chain([id.size]);
+    Some(
+        starts
+            .iter()
+            .zip(ends)
+            .map(|(&start, end)| FileRange {
+                path: path.clone(),
+                start,
+                end,
+                first_line: OnceLock::new(),
+            })
+            .collect(),
+    )
+}
+
+/// True when the file starts (after whitespace) with a JSON object that ends its first
+/// line: a JSON-lines file, not a pretty-printed document or gzip.
+fn first_line_is_json(path: &Path) -> io::Result<bool> {
+    let mut head = Vec::with_capacity(64 * 1024);
+    File::open(path)?
+        .take(FIRST_LINE_LIMIT as u64)
+        .read_to_end(&mut head)?;
+    let text = head.trim_ascii_start();
+    if text.first() != Some(&b'{') {
+        return Ok(false);
+    }
+    let Some(nl) = memchr::memchr(b'\n', text) else {
+        return Ok(false);
+    };
+    Ok(serde_json::from_slice::<serde::de::IgnoredAny>(&text[..nl]).is_ok())
+}
+
+/// The offset just after the first newline at or after `from`, if any.
+fn next_line_start(file: &mut File, from: u64) -> io::Result<Option<u64>> {
+    file.seek(SeekFrom::Start(from))?;
+    let mut r = BufReader::with_capacity(64 * 1024, file);
+    let mut at = from;
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            return Ok(Some(at + i as u64 + 1));
+        }
+        at += n as u64;
+    }
+}
+
+/// Newlines in the file's first `len` bytes.
+fn count_newlines(path: &Path, len: u64) -> io::Result<u64> {
+    let mut r = File::open(path)?.take(len);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let got = r.read(&mut buf)?;
+        if got == 0 {
+            return Ok(n);
+        }
+        n += memchr::memchr_iter(b'\n', &buf[..got]).count() as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn source(path: &Path) -> SourceId {
+        let meta = std::fs::metadata(path).unwrap();
+        SourceId {
+            path: Some(path.to_path_buf()),
+            size: meta.len(),
+            mtime_ns: 0,
+        }
+    }
+
+    fn jsonl(dir: &Path, lines: usize) -> PathBuf {
+        let path = dir.join("events.jsonl");
+        let mut f = std::io::BufWriter::new(File::create(&path).unwrap());
+        let pad = "x".repeat(900);
+        for i in 0..lines {
+            writeln!(f, r#"{{"eventName":"E{i}","pad":"{pad}"}}"#).unwrap();
+        }
+        f.flush().unwrap();
+        path
+    }
+
+    #[test]
+    fn ranges_cover_the_file_at_line_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = jsonl(dir.path(), 60_000);
+        let bytes = std::fs::read(&path).unwrap();
+        let ranges = line_ranges(&source(&path), 3).expect("splittable");
+        assert_eq!(ranges.len(), 3);
+        assert_eq!(ranges[0].start, 0);
+        assert_eq!(ranges.last().unwrap().end, bytes.len() as u64);
+        let mut lines = 0;
+        for w in ranges.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+            assert_eq!(bytes[w[1].start as usize - 1], b'\n');
+        }
+        for r in &ranges {
+            assert_eq!(r.first_line(), lines + 1);
+            lines +=
+                memchr::memchr_iter(b'\n', &bytes[r.start as usize..r.end as usize]).count() as u64;
+            let mut got = Vec::new();
+            r.open(Arc::new(AtomicU64::new(0)))
+                .unwrap()
+                .reader
+                .read_to_end(&mut got)
+                .unwrap();
+            assert_eq!(got, &bytes[r.start as usize..r.end as usize]);
+        }
+    }
+
+    #[test]
+    fn small_pretty_or_gzip_files_stay_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = jsonl(dir.path(), 100);
+        assert!(line_ranges(&source(&small), 4).is_none());
+        let pretty = dir.path().join("pretty.json");
+        let mut f = std::io::BufWriter::new(File::create(&pretty).unwrap());
+        writeln!(f, "{{\"Records\": [").unwrap();
+        for _ in 0..40_000 {
+            writeln!(f, "  {{\"eventName\": \"{}\"}},", "y".repeat(900)).unwrap();
+        }
+        writeln!(f, "  {{}}]}}").unwrap();
+        f.flush().unwrap();
+        drop(f);
+        assert!(source(&pretty).size > 2 * MIN_RANGE_BYTES);
+        assert!(line_ranges(&source(&pretty), 4).is_none());
+        let gz = dir.path().join("events.jsonl.gz");
+        let mut e =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        e.write_all(&std::fs::read(jsonl(dir.path(), 40_000)).unwrap())
+            .unwrap();
+        e.finish().unwrap();
+        // Sized as if large, so that only the content check can refuse it.
+        let big_gz = SourceId {
+            size: 1 << 30,
+            ..source(&gz)
+        };
+        assert!(line_ranges(&big_gz, 4).is_none());
+        assert!(line_ranges(
+            &SourceId {
+                path: None,
+                size: u64::MAX,
+                mtime_ns: 0
+            },
+            4
+        )
+        .is_none());
+    }
+}
