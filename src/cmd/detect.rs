@@ -292,10 +292,7 @@ fn write_findings(
     };
     match format {
         DetectFormat::Ocsf => {
-            for f in findings {
-                serde_json::to_writer(&mut w, &tripline_detect::finding::ocsf::to_ocsf(f))?;
-                writeln!(w)?;
-            }
+            tripline_detect::finding::write_lines(findings, &mut w, super::threads())?;
         }
         DetectFormat::Table => write_table(&mut w, findings)?,
     }

@@ -57,10 +57,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         let mut w = std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
         );
-        for f in &run.findings {
-            serde_json::to_writer(&mut w, &tripline_detect::to_ocsf(f))?;
-            writeln!(w)?;
-        }
+        tripline_detect::finding::write_lines(&run.findings, &mut w, super::threads())?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {

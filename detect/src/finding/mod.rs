@@ -27,7 +27,7 @@ pub(crate) mod fixtures;
 
 pub use aggregate::Aggregator;
 pub use alerts::{alerts_schema, to_batch, to_table_row, TABLE_HEADER};
-pub use ocsf::to_ocsf;
+pub use ocsf::{to_ocsf, write_lines};
 pub use uid::finding_uid;
 
 use crate::model::Finding;

@@ -13,6 +13,8 @@
 //! default `count`), `baseline` (a description or value of the baseline). Every stat
 //! is also copied to `unmapped`.
 
+use std::io::{self, Write};
+
 use serde_json::{json, Map, Value};
 
 use super::attack::attacks;
@@ -87,6 +89,45 @@ pub fn to_ocsf(f: &Finding) -> Value {
     let mut doc = Value::Object(doc);
     tripline_ingest::redact::value(&mut doc);
     doc
+}
+
+/// Findings encoded per thread at a time by [`write_lines`].
+const LINES_CHUNK: usize = 256;
+
+/// Writes `findings` to `w` as OCSF JSON lines, in order, encoding on up to `threads`
+/// threads. Building, redacting and serialising a document is most of what writing
+/// thousands of findings costs, and each finding is independent of the others; chunks
+/// keep the memory in flight at `threads × LINES_CHUNK` lines.
+pub fn write_lines(findings: &[Finding], w: &mut dyn Write, threads: usize) -> io::Result<()> {
+    let threads = threads.max(1);
+    for round in findings.chunks(LINES_CHUNK * threads) {
+        let encode = |chunk: &[Finding]| -> io::Result<Vec<u8>> {
+            let mut buf = Vec::with_capacity(chunk.len() * 4096);
+            for f in chunk {
+                serde_json::to_writer(&mut buf, &to_ocsf(f))?;
+                buf.push(b'\n');
+            }
+            Ok(buf)
+        };
+        if threads == 1 || round.len() <= LINES_CHUNK {
+            w.write_all(&encode(round)?)?;
+            continue;
+        }
+        let parts: Vec<io::Result<Vec<u8>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = round
+                .chunks(LINES_CHUNK)
+                .map(|chunk| s.spawn(move || encode(chunk)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        for part in parts {
+            w.write_all(&part?)?;
+        }
+    }
+    Ok(())
 }
 
 fn finding_info(f: &Finding) -> Value {

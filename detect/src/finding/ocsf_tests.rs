@@ -259,3 +259,33 @@ fn anomaly_findings_carry_analyses() {
     // A rule finding has none.
     assert!(to_ocsf(&rule_finding()).get("anomaly_analyses").is_none());
 }
+
+#[test]
+fn lines_keep_finding_order_across_threads() {
+    // More findings than one round of chunks, so several rounds and a partial chunk
+    // are encoded on different threads.
+    let base = rule_finding();
+    let findings: Vec<Finding> = (0..(LINES_CHUNK * 5 + 17))
+        .map(|i| {
+            let mut f = base.clone();
+            f.uid = format!("uid-{i:05}");
+            f
+        })
+        .collect();
+    let mut serial = Vec::new();
+    write_lines(&findings, &mut serial, 1).unwrap();
+    let mut parallel = Vec::new();
+    write_lines(&findings, &mut parallel, 3).unwrap();
+    assert_eq!(serial, parallel);
+    let uids: Vec<String> = String::from_utf8(parallel)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["finding_info"]["uid"].to_string())
+        .collect();
+    assert_eq!(uids.len(), findings.len());
+    assert_eq!(uids[0], "\"uid-00000\"");
+    assert_eq!(
+        uids[LINES_CHUNK * 3],
+        format!("\"uid-{:05}\"", LINES_CHUNK * 3)
+    );
+}
