@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, TimestampMicrosecondType};
 use serde_json::{Map, Value};
 use tripline_ingest::Table;
@@ -25,6 +25,9 @@ pub struct EventReader<'a> {
     time: Option<&'a arrow::array::PrimitiveArray<TimestampMicrosecondType>>,
     /// The batch's text columns by name.
     text: HashMap<&'a str, &'a StringArray>,
+    /// Evidence keys in the order of a `serde_json::Map` (sorted), with their column
+    /// index: `table` (the table's name, not a column) and every column but `table`.
+    sorted: Vec<(&'a str, usize)>,
 }
 
 impl<'a> EventReader<'a> {
@@ -40,11 +43,21 @@ impl<'a> EventReader<'a> {
             .zip(batch.columns())
             .filter_map(|(f, c)| Some((f.name().as_str(), c.as_string_opt::<i32>()?)))
             .collect();
+        let mut sorted: Vec<(&'a str, usize)> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name().as_str(), i))
+            .filter(|(name, _)| *name != "table")
+            .chain([("table", usize::MAX)])
+            .collect();
+        sorted.sort_by_key(|(name, _)| *name);
         EventReader {
             table,
             batch,
             time,
             text,
+            sorted,
         }
     }
 
@@ -151,78 +164,75 @@ impl<'a> EventReader<'a> {
     /// written straight from the columns (JSON-text columns are checked, not parsed),
     /// and parses to the same document as [`Self::evidence`].
     pub fn evidence_text(&self, row: usize) -> Evidence {
-        let cols: Vec<(&str, &ArrayRef)> = self
-            .batch
-            .schema_ref()
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .zip(self.batch.columns())
-            .filter(|(name, c)| *name != "table" && !c.is_null(row))
-            .collect::<Vec<_>>();
-        let mut table = String::new();
-        push_json_str(&mut table, self.table.name());
-        let mut entries: Vec<(&str, String)> = vec![("table", table)];
-        for (name, col) in cols {
-            let mut v = String::new();
+        use std::io::Write as _;
+        // Bytes, made a `String` once at the end: every piece pushed is UTF-8.
+        let mut text: Vec<u8> = Vec::with_capacity(2048);
+        text.push(b'{');
+        let mut first = true;
+        let mut key = |text: &mut Vec<u8>, name: &str| {
+            if !std::mem::take(&mut first) {
+                text.push(b',');
+            }
+            push_json_str(text, name);
+            text.push(b':');
+        };
+        for &(name, i) in &self.sorted {
+            if name == "table" {
+                key(&mut text, "table");
+                push_json_str(&mut text, self.table.name());
+                continue;
+            }
+            let col = self.batch.column(i);
+            if col.is_null(row) {
+                continue;
+            }
             match col.data_type() {
                 DataType::Utf8 => {
                     let s = col.as_string::<i32>().value(row);
+                    key(&mut text, name);
                     if is_json_column(name) && is_json(s) {
-                        v.push_str(s.trim());
+                        text.extend_from_slice(s.trim().as_bytes());
+                    } else if s.len() <= MAX_EVIDENCE_STRING {
+                        push_json_str(&mut text, s);
                     } else {
-                        push_json_str(&mut v, &cut(s));
+                        push_json_str(&mut text, &cut(s));
                     }
                 }
-                DataType::Boolean => v.push_str(if col.as_boolean().value(row) {
-                    "true"
-                } else {
-                    "false"
-                }),
-                DataType::Int64 => v.push_str(
-                    &col.as_primitive::<arrow::datatypes::Int64Type>()
-                        .value(row)
-                        .to_string(),
-                ),
-                DataType::Int32 => v.push_str(
-                    &col.as_primitive::<arrow::datatypes::Int32Type>()
-                        .value(row)
-                        .to_string(),
-                ),
+                DataType::Boolean => {
+                    key(&mut text, name);
+                    text.extend_from_slice(if col.as_boolean().value(row) {
+                        b"true"
+                    } else {
+                        b"false"
+                    });
+                }
+                DataType::Int64 => {
+                    key(&mut text, name);
+                    let v = col.as_primitive::<arrow::datatypes::Int64Type>().value(row);
+                    let _ = write!(text, "{v}");
+                }
+                DataType::Int32 => {
+                    key(&mut text, name);
+                    let v = col.as_primitive::<arrow::datatypes::Int32Type>().value(row);
+                    let _ = write!(text, "{v}");
+                }
                 DataType::Float64 => {
+                    key(&mut text, name);
                     let f = col
                         .as_primitive::<arrow::datatypes::Float64Type>()
                         .value(row);
-                    v.push_str(&Value::from(f).to_string());
+                    let _ = write!(text, "{}", Value::from(f));
                 }
                 DataType::Timestamp(_, _) => {
+                    key(&mut text, name);
                     let us = col.as_primitive::<TimestampMicrosecondType>().value(row);
-                    push_json_str(&mut v, &crate::finding::text::rfc3339(us));
+                    push_json_str(&mut text, &crate::finding::text::rfc3339(us));
                 }
                 _ => continue,
             }
-            entries.push((name, v));
         }
-        // Keys in the order of a `serde_json::Map` (sorted), so both forms agree.
-        entries.sort_by_key(|(name, _)| *name);
-        let mut text = String::with_capacity(
-            entries
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + 4)
-                .sum::<usize>()
-                + 2,
-        );
-        text.push('{');
-        for (i, (name, v)) in entries.iter().enumerate() {
-            if i > 0 {
-                text.push(',');
-            }
-            push_json_str(&mut text, name);
-            text.push(':');
-            text.push_str(v);
-        }
-        text.push('}');
-        Evidence::from_json_text(text)
+        text.push(b'}');
+        Evidence::from_json_text(String::from_utf8(text).unwrap_or_default())
     }
 
     /// The row as a JSON object: every non-null column, JSON-text columns parsed,
@@ -274,9 +284,9 @@ impl<'a> EventReader<'a> {
 }
 
 /// `s` as a JSON string literal.
-fn push_json_str(out: &mut String, s: &str) {
-    // Serialising a `&str` into a `String` cannot fail.
-    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing into a `Vec` cannot fail.
+    let _ = serde::Serializer::serialize_str(&mut serde_json::Serializer::new(out), s);
 }
 
 /// True when `s` is one whole JSON value (checked by skipping, without building it).
@@ -367,6 +377,12 @@ mod tests {
             r#"{"resource":"/p","path":"/p","httpMethod":"POST","headers":{"User-Agent":"curl"},"requestContext":{"requestId":"r-1","accountId":"111122223333","stage":"prod","requestTimeEpoch":1714557600000,"identity":{"sourceIp":"198.51.100.1"}},"body":"{not json","isBase64Encoded":false}"#,
             r#"{"resource":"/p","path":"/p","httpMethod":"POST","headers":{},"requestContext":{"requestId":"r-2","accountId":"111122223333","stage":"prod","requestTimeEpoch":1714557600000,"identity":{"sourceIp":"198.51.100.1"}},"body":"{\"q\":\"' OR 1=1\"}","isBase64Encoded":false}"#,
         ];
+        // A string over the evidence bound, cut inside a two-byte character.
+        let long = format!(
+            r#"{{"eventTime":"2024-05-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userAgent":"x{}","eventID":"e-2"}}"#,
+            "é".repeat(3000)
+        );
+        let lines: Vec<&str> = lines.iter().copied().chain([long.as_str()]).collect();
         let parsed = parse_records("test", lines.iter().map(|l| l.as_bytes()));
         let mut rows = 0;
         for (table, batch) in &parsed.batches {
@@ -378,6 +394,6 @@ mod tests {
                 rows += 1;
             }
         }
-        assert_eq!(rows, 3, "every line parsed: {:?}", parsed.batches.len());
+        assert_eq!(rows, 4, "every line parsed: {:?}", parsed.batches.len());
     }
 }
