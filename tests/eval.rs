@@ -37,13 +37,7 @@ fn small_simulated_corpus_is_detected_with_few_false_findings() {
     let precision = r["precision"].as_f64().unwrap();
     assert!(recall >= 0.9, "recall {recall}: {r:#}");
     assert!(precision >= 0.9, "precision {precision}: {r:#}");
-    // Eval is repeatable: the lake is reused (ingest is idempotent), findings identical.
-    let again = tripline()
-        .arg("eval")
-        .arg(&corpus)
-        .arg("--json")
-        .output()
-        .unwrap();
-    let r2: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
-    assert_eq!(r["findings"], r2["findings"]);
+    // Repeatability of detection over a lake with baselines is checked on a small lake
+    // in `baseline::build_reports_what_it_built_and_makes_it_current`: a second eval
+    // here would double the slowest test of the suite.
 }
