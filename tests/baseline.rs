@@ -60,19 +60,13 @@ fn build_reports_what_it_built_and_makes_it_current() {
     // Rules and detectors over the lake, with these baselines, give the same findings
     // (uids, counts, evidence) run after run.
     let detect = || {
-        let out = tripline()
-            .args(["detect", "--lake"])
-            .arg(lake.path())
-            .args(["--quarantine"])
-            .arg(lake.path().join("q"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        stdout_ok(
+            tripline()
+                .args(["detect", "--lake"])
+                .arg(lake.path())
+                .arg("--quarantine")
+                .arg(lake.path().join("q")),
+        )
     };
     let first = detect();
     assert!(first.lines().count() > 0, "the fixtures hold findings");

@@ -1,36 +1,21 @@
 //! `tripline simulate` + `tripline eval`: rules and detectors scored on a small labelled
 //! corpus they were not tuned on (a seed of its own), end to end through the CLI.
 
-use crate::util::tripline;
+use crate::util::{stdout_ok, tripline};
 
 #[test]
 fn small_simulated_corpus_is_detected_with_few_false_findings() {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = tmp.path().join("corpus");
-    let sim = tripline()
-        .args([
-            "simulate", "all", "--seed", "20261123", "--days", "3", "--scale", "0.3", "--out",
-        ])
-        .arg(&corpus)
-        .output()
-        .unwrap();
-    assert!(
-        sim.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sim.stderr)
+    stdout_ok(
+        tripline()
+            .args([
+                "simulate", "all", "--seed", "20261123", "--days", "3", "--scale", "0.3", "--out",
+            ])
+            .arg(&corpus),
     );
-    let out = tripline()
-        .arg("eval")
-        .arg(&corpus)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = stdout_ok(tripline().arg("eval").arg(&corpus).arg("--json"));
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
     let scenarios = r["scenarios"].as_array().unwrap();
     assert!(scenarios.len() >= 14, "every scenario is scored: {r:#}");
     let recall = r["recall"].as_f64().unwrap();

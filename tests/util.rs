@@ -18,6 +18,17 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// Runs `cmd`, asserts it succeeded (showing its stderr if not) and returns its stdout.
+pub fn stdout_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
 /// Runs `tripline ingest --json` and returns the parsed summary.
 pub fn ingest_json(inputs: &[&Path], lake: &Path) -> serde_json::Value {
     let mut cmd = tripline();

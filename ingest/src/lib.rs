@@ -38,3 +38,9 @@ pub use error::{IngestError, RecordError};
 pub use pipeline::{ingest, IngestConfig, Progress, Summary};
 pub use position::{Context, Position};
 pub use table::{Table, Tables};
+
+/// Worker threads when none are asked for: one per core the process may run on (so a
+/// command pinned to one core runs one).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}

@@ -52,7 +52,7 @@ impl IngestConfig {
             inputs,
             lake,
             quarantine: None,
-            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            threads: crate::default_threads(),
             batch_rows: 16 * 1024,
             batch_bytes: 16 << 20,
             max_record: 16 << 20,

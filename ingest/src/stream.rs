@@ -45,7 +45,7 @@ impl StreamConfig {
         StreamConfig {
             inputs,
             quarantine,
-            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            threads: crate::default_threads(),
             batch_rows: 16 * 1024,
             max_record: 16 << 20,
             only: None,
@@ -189,10 +189,7 @@ impl Sink for ChannelSink<'_> {
         let pos = match self.range.filter(|r| r.start > 0) {
             Some(r) => {
                 in_file = pos.clone();
-                in_file.line = match r.first_line() {
-                    0 => 0,
-                    first => first + pos.line - 1,
-                };
+                in_file.line = r.line_in_file(pos.line);
                 &in_file
             }
             None => pos,

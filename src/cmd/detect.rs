@@ -292,7 +292,11 @@ fn write_findings(
     };
     match format {
         DetectFormat::Ocsf => {
-            tripline_detect::finding::write_lines(findings, &mut w, super::threads())?;
+            tripline_detect::finding::write_lines(
+                findings,
+                &mut w,
+                tripline_ingest::default_threads(),
+            )?;
         }
         DetectFormat::Table => write_table(&mut w, findings)?,
     }

@@ -57,7 +57,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         let mut w = std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
         );
-        tripline_detect::finding::write_lines(&run.findings, &mut w, super::threads())?;
+        tripline_detect::finding::write_lines(
+            &run.findings,
+            &mut w,
+            tripline_ingest::default_threads(),
+        )?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -14,8 +14,3 @@ pub mod simulate;
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
-
-/// Threads for work the commands spread over cores: one per core.
-pub fn threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}

@@ -15,6 +15,8 @@ use crate::model::{EventContext, Evidence};
 
 /// Bound on the characters of one evidence string (payloads can be large).
 const MAX_EVIDENCE_STRING: usize = 4096;
+/// The column index standing for the evidence key `table`, which is not a column.
+const TABLE_KEY: usize = usize::MAX;
 /// Bound on resources listed per event.
 const MAX_RESOURCES: usize = 10;
 
@@ -26,7 +28,8 @@ pub struct EventReader<'a> {
     /// The batch's text columns by name.
     text: HashMap<&'a str, &'a StringArray>,
     /// Evidence keys in the order of a `serde_json::Map` (sorted), with their column
-    /// index: `table` (the table's name, not a column) and every column but `table`.
+    /// index: every column but `table`, and `table` itself at [`TABLE_KEY`] (the
+    /// table's name, not a column).
     sorted: Vec<(&'a str, usize)>,
 }
 
@@ -49,7 +52,7 @@ impl<'a> EventReader<'a> {
             .enumerate()
             .map(|(i, f)| (f.name().as_str(), i))
             .filter(|(name, _)| *name != "table")
-            .chain([("table", usize::MAX)])
+            .chain([("table", TABLE_KEY)])
             .collect();
         sorted.sort_by_key(|(name, _)| *name);
         EventReader {
@@ -177,8 +180,8 @@ impl<'a> EventReader<'a> {
             text.push(b':');
         };
         for &(name, i) in &self.sorted {
-            if name == "table" {
-                key(&mut text, "table");
+            if i == TABLE_KEY {
+                key(&mut text, name);
                 push_json_str(&mut text, self.table.name());
                 continue;
             }

@@ -116,12 +116,12 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// `inner`, counted into `counter` and hashed into `hasher` as it is read.
+/// `inner`, buffered, counted into `counter` and hashed into `hasher` as it is read.
 pub(super) fn hashing_reader(
     inner: Box<dyn Read + Send>,
     hasher: Arc<Mutex<blake3::Hasher>>,
     counter: Arc<AtomicU64>,
-) -> impl Read + Send {
+) -> BufReader<impl Read + Send> {
     BufReader::with_capacity(
         256 * 1024,
         Hashing {
@@ -182,25 +182,18 @@ pub fn open(id: &SourceId, counter: Arc<AtomicU64>) -> Result<Opened, IngestErro
         })?),
         None => Box::new(io::stdin()),
     };
-    let hashing = Hashing {
-        inner: raw,
-        hasher: hasher.clone(),
-        counter,
-    };
-    let mut buffered = BufReader::with_capacity(256 * 1024, hashing);
+    let mut buffered = hashing_reader(raw, hasher.clone(), counter);
     let head = buffered.fill_buf().map_err(|source| IngestError::Input {
         path: id.path.clone().unwrap_or_else(|| "-".into()),
         source,
     })?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn Read + Send> = if gzip {
-        Box::new(MultiGzDecoder::new(buffered))
-    } else {
-        Box::new(buffered)
-    };
+    if !gzip {
+        return Ok(Opened::plain(Box::new(buffered), hasher));
+    }
     Ok(Opened {
-        reader,
-        gzip,
+        reader: Box::new(MultiGzDecoder::new(buffered)),
+        gzip: true,
         hash: SourceHash(hasher),
     })
 }

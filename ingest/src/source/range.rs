@@ -15,7 +15,7 @@
 //! [`Splitter::line_oriented_at`]: super::Splitter::line_oriented_at
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -52,6 +52,15 @@ impl FileRange {
             // offsets stay exact.
             count_newlines(&self.path, self.start).map_or(0, |n| n + 1)
         })
+    }
+
+    /// The line in the whole file of `line`, a 1-based line of the range (0 when the
+    /// lines before the range could not be counted).
+    pub fn line_in_file(&self, line: u64) -> u64 {
+        match self.first_line() {
+            0 => 0,
+            first => first + line - 1,
+        }
     }
 
     /// Opens the range: a reader of its bytes, hashed as they are read.
@@ -130,11 +139,10 @@ fn first_line_is_json(path: &Path) -> io::Result<bool> {
 /// The offset just after the first newline at or after `from`, if any.
 fn next_line_start(file: &mut File, from: u64) -> io::Result<Option<u64>> {
     file.seek(SeekFrom::Start(from))?;
-    let mut r = BufReader::with_capacity(64 * 1024, file);
     let mut at = from;
     let mut buf = [0u8; 64 * 1024];
     loop {
-        let n = r.read(&mut buf)?;
+        let n = file.read(&mut buf)?;
         if n == 0 {
             return Ok(None);
         }
