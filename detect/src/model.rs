@@ -169,14 +169,27 @@ impl Evidence {
     pub const NONE: Evidence = Evidence(None);
 
     /// Evidence from a JSON document's text. The caller vouches that `text` is valid
-    /// JSON; if it is not, [`Self::to_value`] keeps it as a string.
+    /// JSON (sinks embed it as it is); a document spread over several lines is made
+    /// compact, so that it cannot break a JSON-lines output.
     pub fn from_json_text(text: String) -> Self {
+        debug_assert!(serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok());
+        if memchr::memchr2(b'\n', b'\r', text.as_bytes()).is_some() {
+            return match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v) => v.into(),
+                Err(_) => serde_json::Value::String(text).into(),
+            };
+        }
         Evidence(Some(text.into()))
     }
 
     /// True when there is none.
     pub fn is_none(&self) -> bool {
         self.0.is_none()
+    }
+
+    /// The JSON text, one line (no newline in it), if any.
+    pub fn json_text(&self) -> Option<&str> {
+        self.0.as_deref()
     }
 
     /// The document (`Null` when none).
@@ -191,6 +204,7 @@ impl Evidence {
 
 impl From<serde_json::Value> for Evidence {
     fn from(v: serde_json::Value) -> Self {
+        // Compact serialisation: one line, whatever the document.
         if v.is_null() {
             Evidence::NONE
         } else {
@@ -233,8 +247,9 @@ pub struct Finding {
     pub count: u64,
     /// Contributing event ids, bounded (the first [`MAX_RELATED`]).
     pub related: Vec<String>,
-    /// Contributing events as JSON, bounded (the first [`MAX_EVIDENCE`]).
-    pub evidence: Vec<serde_json::Value>,
+    /// Contributing events, bounded (the first [`MAX_EVIDENCE`]), kept as JSON text:
+    /// sinks that write JSON embed the text as it is instead of building documents.
+    pub evidence: Vec<Evidence>,
     /// Actor and place, from the first contributing event.
     pub context: EventContext,
     /// Detector statistics: expected, observed, score / p-value, baseline window, top

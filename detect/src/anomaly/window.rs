@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::baseline::{Baselines, TimeRange};
-use crate::model::{EventContext, Finding, Level, RuleInfo, MAX_EVIDENCE, MAX_RELATED};
+use crate::model::{EventContext, Evidence, Finding, Level, RuleInfo, MAX_EVIDENCE, MAX_RELATED};
 
 pub(crate) use super::groups::{key_hash, Groups, PreHashedState, TopCounts};
 
@@ -319,7 +319,7 @@ impl Draft {
             last_seen_us: last,
             count: self.contrib.count,
             related: self.contrib.related,
-            evidence: self.contrib.evidence,
+            evidence: self.contrib.evidence.into_iter().map(Evidence::from).collect(),
             context,
             stats: self.stats.0,
         }

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-use serde_json::Value;
 
 use crate::model::{CmpOp, CorrelationKind, EventContext, Evidence, MAX_EVIDENCE, MAX_RELATED};
 
@@ -260,7 +259,7 @@ impl Episode {
     /// The evidence: the first event of each rule (so that every step of a temporal
     /// correlation is shown), then the earliest others, at most [`MAX_EVIDENCE`], in
     /// time order.
-    pub fn take_evidence(&mut self) -> Vec<Value> {
+    pub fn take_evidence(&mut self) -> Vec<Evidence> {
         let mut picked: Vec<(u64, Evidence)> = Vec::new();
         let per_rule = self.rule_evidence.iter_mut().filter_map(Option::take);
         for (seq, v) in per_rule.chain(self.first_evidence.drain(..)) {
@@ -272,6 +271,6 @@ impl Episode {
             }
         }
         picked.sort_by_key(|(seq, _)| *seq);
-        picked.iter().map(|(_, v)| v.to_value()).collect()
+        picked.into_iter().map(|(_, v)| v).collect()
     }
 }

@@ -235,7 +235,7 @@ impl Window {
             last_seen_us: self.last_seen_us,
             count: self.count,
             related: self.related.into_iter().map(|(_, id)| id).collect(),
-            evidence: self.evidence.values().map(Evidence::to_value).collect(),
+            evidence: self.evidence.into_values().collect(),
             context,
             stats,
         }

@@ -27,7 +27,7 @@ fn a_thousand_events_are_one_finding() {
         format!("e-{:04}", MAX_RELATED - 1)
     );
     assert_eq!(f.evidence.len(), MAX_EVIDENCE);
-    assert_eq!(f.evidence[0]["event_id"], "e-0000");
+    assert_eq!(f.evidence[0].to_value()["event_id"], "e-0000");
     assert_eq!(f.first_seen_us, T0);
     assert_eq!(f.last_seen_us, T0 + 999 * 1_000_000);
     assert_eq!(f.window_start_us, T0);

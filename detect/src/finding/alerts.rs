@@ -15,7 +15,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use tripline_ingest::table::timestamp_type;
 
-use super::ocsf::to_ocsf;
+use super::ocsf::write_ocsf;
 use super::text::{map_label, rfc3339};
 use crate::error::DetectError;
 use crate::model::Finding;
@@ -113,7 +113,11 @@ pub fn to_batch(findings: &[Finding]) -> Result<RecordBatch, DetectError> {
         strings(&|f| f.context.function.clone()),
         strings(&|f| serde_json::to_string(&f.group).ok()),
         strings(&|f| Some(tripline_ingest::redact::text(&f.message).into_owned())),
-        strings(&|f| Some(to_ocsf(f).to_string())),
+        strings(&|f| {
+            let mut line = Vec::new();
+            write_ocsf(f, &mut line).ok()?;
+            String::from_utf8(line).ok()
+        }),
     ];
     RecordBatch::try_new(alerts_schema(), columns)
         .map_err(|e| DetectError::Internal(format!("alerts batch does not match its schema: {e}")))

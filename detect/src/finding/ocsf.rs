@@ -13,13 +13,16 @@
 //! default `count`), `baseline` (a description or value of the baseline). Every stat
 //! is also copied to `unmapped`.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use super::attack::attacks;
 use super::text::ms;
-use crate::model::{Finding, Service};
+use crate::model::{Evidence, Finding, Service};
 
 /// OCSF schema version the documents follow.
 pub const OCSF_VERSION: &str = "1.3.0";
@@ -32,6 +35,83 @@ pub const TYPE_UID_CREATE: u32 = 200_401;
 
 /// The OCSF Detection Finding of `f`, secrets redacted.
 pub fn to_ocsf(f: &Finding) -> Value {
+    let mut doc = document(f, &mut |e| {
+        let mut v = e.to_value();
+        tripline_ingest::redact::value(&mut v);
+        v
+    });
+    tripline_ingest::redact::value(&mut doc);
+    doc
+}
+
+/// Writes the OCSF Detection Finding of `f` to `out` as one line of JSON: the same
+/// bytes as serialising [`to_ocsf`], but each evidence event's JSON text is copied as
+/// it is (after redaction) instead of being parsed into a document, walked and
+/// serialised again. Those events are most of a finding's size.
+pub fn write_ocsf(f: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
+    let mut doc = document(f, &mut |_| Value::Null);
+    tripline_ingest::redact::value(&mut doc);
+    let data: Vec<Cow<'_, str>> = f
+        .evidence
+        .iter()
+        .map(|e| match e.json_text() {
+            Some(text) => tripline_ingest::redact::json_text(text),
+            None => Cow::Borrowed("null"),
+        })
+        .collect();
+    let Value::Object(top) = &doc else {
+        unreachable!("document() builds an object")
+    };
+    out.push(b'{');
+    for (i, (k, v)) in top.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut *out, k)?;
+        out.push(b':');
+        match (k.as_str(), v) {
+            ("evidences", Value::Array(items)) => {
+                out.push(b'[');
+                for (n, item) in items.iter().enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    write_artifact(item, data.get(n).map(|d| d.as_ref()), out)?;
+                }
+                out.push(b']');
+            }
+            _ => serde_json::to_writer(&mut *out, v)?,
+        }
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// One evidence artifact whose `data` is `raw` JSON text.
+fn write_artifact(item: &Value, raw: Option<&str>, out: &mut Vec<u8>) -> io::Result<()> {
+    let (Value::Object(fields), Some(raw)) = (item, raw) else {
+        return Ok(serde_json::to_writer(&mut *out, item)?);
+    };
+    out.push(b'{');
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut *out, k)?;
+        out.push(b':');
+        if k == "data" {
+            out.extend_from_slice(raw.as_bytes());
+        } else {
+            serde_json::to_writer(&mut *out, v)?;
+        }
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// The document of `f`, before redaction; `data` gives each evidence artifact's
+/// `data` (the event).
+fn document(f: &Finding, data: &mut dyn FnMut(&Evidence) -> Value) -> Value {
     let mut doc = Map::new();
     let mut put = |k: &str, v: Value| {
         doc.insert(k.to_owned(), v);
@@ -65,7 +145,7 @@ pub fn to_ocsf(f: &Finding) -> Value {
     if !f.evidence.is_empty() {
         put(
             "evidences",
-            Value::Array(f.evidence.iter().map(evidence).collect()),
+            Value::Array(f.evidence.iter().map(|e| evidence(e, data(e))).collect()),
         );
     }
     let resources = resources(f);
@@ -86,9 +166,7 @@ pub fn to_ocsf(f: &Finding) -> Value {
         }
     }
     put("unmapped", unmapped(f));
-    let mut doc = Value::Object(doc);
-    tripline_ingest::redact::value(&mut doc);
-    doc
+    Value::Object(doc)
 }
 
 /// Findings encoded per thread at a time by [`write_lines`].
@@ -104,7 +182,7 @@ pub fn write_lines(findings: &[Finding], w: &mut dyn Write, threads: usize) -> i
         let encode = |chunk: &[Finding]| -> io::Result<Vec<u8>> {
             let mut buf = Vec::with_capacity(chunk.len() * 4096);
             for f in chunk {
-                serde_json::to_writer(&mut buf, &to_ocsf(f))?;
+                write_ocsf(f, &mut buf)?;
                 buf.push(b'\n');
             }
             Ok(buf)
@@ -169,9 +247,82 @@ fn table_of(service: Service) -> &'static str {
     }
 }
 
-/// An evidence artifact from one event's canonical columns.
-fn evidence(ev: &Value) -> Value {
-    let s = |k: &str| ev.get(k).and_then(Value::as_str);
+/// The event fields an evidence artifact names, borrowed from the event's JSON text.
+#[derive(Deserialize, Default)]
+struct EventFields<'a> {
+    #[serde(borrow)]
+    principal_arn: Option<&'a RawValue>,
+    #[serde(borrow)]
+    auth_principal: Option<&'a RawValue>,
+    #[serde(borrow)]
+    principal_type: Option<&'a RawValue>,
+    #[serde(borrow)]
+    access_key_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    event_name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    event_source: Option<&'a RawValue>,
+    #[serde(borrow)]
+    request_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    error_code: Option<&'a RawValue>,
+    #[serde(borrow)]
+    error_message: Option<&'a RawValue>,
+    #[serde(borrow)]
+    source_ip: Option<&'a RawValue>,
+    #[serde(borrow)]
+    http_method: Option<&'a RawValue>,
+    #[serde(borrow)]
+    path: Option<&'a RawValue>,
+    #[serde(borrow)]
+    query: Option<&'a RawValue>,
+    #[serde(borrow)]
+    user_agent: Option<&'a RawValue>,
+    #[serde(borrow)]
+    status_code: Option<&'a RawValue>,
+}
+
+/// A string field's value; `None` when absent or not a string.
+fn text_of<'a>(raw: Option<&'a RawValue>) -> Option<Cow<'a, str>> {
+    raw.filter(|r| r.get().starts_with('"'))
+        .and_then(|r| serde_json::from_str(r.get()).ok())
+}
+
+/// An evidence artifact from one event's canonical columns; `data` is the event (or a
+/// placeholder for it).
+fn evidence(e: &Evidence, data: Value) -> Value {
+    // Not an object (detectors' evidence can be anything): no fields to name.
+    let fields: EventFields<'_> = e
+        .json_text()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    let strings = [
+        ("principal_arn", fields.principal_arn),
+        ("auth_principal", fields.auth_principal),
+        ("principal_type", fields.principal_type),
+        ("access_key_id", fields.access_key_id),
+        ("event_name", fields.event_name),
+        ("event_source", fields.event_source),
+        ("request_id", fields.request_id),
+        ("error_code", fields.error_code),
+        ("error_message", fields.error_message),
+        ("source_ip", fields.source_ip),
+        ("http_method", fields.http_method),
+        ("path", fields.path),
+        ("query", fields.query),
+        ("user_agent", fields.user_agent),
+    ]
+    .map(|(k, raw)| (k, text_of(raw)));
+    let s = |k: &str| {
+        strings
+            .iter()
+            .find(|(name, _)| *name == k)
+            .and_then(|(_, v)| v.as_deref())
+    };
+    let status_code = fields
+        .status_code
+        .and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
+        .and_then(|v| v.as_i64());
     let mut out = Map::new();
     let mut user = Map::new();
     if let Some(arn) = s("principal_arn").or_else(|| s("auth_principal")) {
@@ -223,10 +374,10 @@ fn evidence(ev: &Value) -> Value {
     if !http.is_empty() {
         out.insert("http_request".into(), Value::Object(http));
     }
-    if let Some(code) = ev.get("status_code").and_then(Value::as_i64) {
+    if let Some(code) = status_code {
         out.insert("http_response".into(), json!({ "code": code }));
     }
-    out.insert("data".into(), ev.clone());
+    out.insert("data".into(), data);
     Value::Object(out)
 }
 

@@ -146,7 +146,11 @@ fn secrets_never_leave() {
 
 #[test]
 fn evidence_is_shaped_by_event_kind() {
-    let ct = evidence(&json!({
+    let artifact = |v: Value| {
+        let e = Evidence::from(v);
+        evidence(&e, e.to_value())
+    };
+    let ct = artifact(json!({
         "event_name": "ConsoleLogin", "event_source": "signin.amazonaws.com",
         "principal_arn": "arn:aws:iam::1:user/bob", "source_ip": "198.51.100.1",
         "error_code": "Failed authentication", "error_message": "bad password",
@@ -156,7 +160,7 @@ fn evidence_is_shaped_by_event_kind() {
     assert_eq!(ct["api"]["response"]["error"], "Failed authentication");
     assert_eq!(ct["actor"]["user"]["name"], "bob");
     assert_eq!(ct["src_endpoint"]["ip"], "198.51.100.1");
-    let inv = evidence(&json!({
+    let inv = artifact(json!({
         "function_name": "orders", "http_method": "POST", "path": "/orders",
         "query": "id=1", "status_code": 500, "user_agent": "sqlmap/1.7",
     }));
@@ -288,4 +292,30 @@ fn lines_keep_finding_order_across_threads() {
         uids[LINES_CHUNK * 3],
         format!("\"uid-{:05}\"", LINES_CHUNK * 3)
     );
+}
+
+#[test]
+fn written_lines_are_the_documents() {
+    // Evidence kept as text is copied into the line, not rebuilt: the line must still be
+    // the document, secrets redacted, one line even when the event's JSON was not.
+    let mut f = rule_finding();
+    let n = f.evidence.len();
+    f.evidence.push(Evidence::from_json_text(
+        "{\"event_name\":\"GetSecretValue\",\n \"request_parameters\":{\"z\":1,\"a\":[true,null]},\"headers\":{\"Authorization\":\"Bearer abcdefghijklmnop\"}}".to_string(),
+    ));
+    f.evidence.push(Evidence::from(json!(7)));
+    let mut line = Vec::new();
+    write_ocsf(&f, &mut line).unwrap();
+    let text = String::from_utf8(line).unwrap();
+    assert!(!text.contains('\n'), "{text}");
+    assert!(!text.contains("abcdefghijklmnop"), "{text}");
+    let written: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(written, to_ocsf(&f));
+    assert_eq!(written["evidences"][n]["api"]["operation"], "GetSecretValue");
+    assert_eq!(written["evidences"][n + 1]["data"], 7);
+    // Evidence built from documents gives the very bytes of the document.
+    let plain = rule_finding();
+    let mut line = Vec::new();
+    write_ocsf(&plain, &mut line).unwrap();
+    assert_eq!(String::from_utf8(line).unwrap(), to_ocsf(&plain).to_string());
 }
