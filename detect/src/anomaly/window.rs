@@ -319,7 +319,12 @@ impl Draft {
             last_seen_us: last,
             count: self.contrib.count,
             related: self.contrib.related,
-            evidence: self.contrib.evidence.into_iter().map(Evidence::from).collect(),
+            evidence: self
+                .contrib
+                .evidence
+                .into_iter()
+                .map(Evidence::from)
+                .collect(),
             context,
             stats: self.stats.0,
         }

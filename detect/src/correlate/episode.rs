@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-
 use crate::model::{CmpOp, CorrelationKind, EventContext, Evidence, MAX_EVIDENCE, MAX_RELATED};
 
 /// A hit, once accepted and put in time order.

@@ -438,7 +438,11 @@ fn temporal_evidence_shows_every_rule() {
     hits.push(hit(&r.b, T0 + MIN, "b", "bob"));
     let f = batch(&s, &hits);
     assert_eq!(f.len(), 1);
-    let rules_in_evidence: HashSet<_> = f[0].evidence.iter().map(|e| e.to_value()["rule"].clone()).collect();
+    let rules_in_evidence: HashSet<_> = f[0]
+        .evidence
+        .iter()
+        .map(|e| e.to_value()["rule"].clone())
+        .collect();
     assert_eq!(rules_in_evidence.len(), 2, "{:?}", f[0].evidence);
     assert_eq!(f[0].evidence.len(), crate::model::MAX_EVIDENCE);
 }

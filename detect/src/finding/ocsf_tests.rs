@@ -311,11 +311,17 @@ fn written_lines_are_the_documents() {
     assert!(!text.contains("abcdefghijklmnop"), "{text}");
     let written: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(written, to_ocsf(&f));
-    assert_eq!(written["evidences"][n]["api"]["operation"], "GetSecretValue");
+    assert_eq!(
+        written["evidences"][n]["api"]["operation"],
+        "GetSecretValue"
+    );
     assert_eq!(written["evidences"][n + 1]["data"], 7);
     // Evidence built from documents gives the very bytes of the document.
     let plain = rule_finding();
     let mut line = Vec::new();
     write_ocsf(&plain, &mut line).unwrap();
-    assert_eq!(String::from_utf8(line).unwrap(), to_ocsf(&plain).to_string());
+    assert_eq!(
+        String::from_utf8(line).unwrap(),
+        to_ocsf(&plain).to_string()
+    );
 }
