@@ -62,48 +62,51 @@ pub fn write_ocsf(f: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
     let Value::Object(top) = &doc else {
         unreachable!("document() builds an object")
     };
-    out.push(b'{');
-    for (i, (k, v)) in top.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        serde_json::to_writer(&mut *out, k)?;
-        out.push(b':');
-        match (k.as_str(), v) {
-            ("evidences", Value::Array(items)) => {
-                out.push(b'[');
-                for (n, item) in items.iter().enumerate() {
-                    if n > 0 {
-                        out.push(b',');
-                    }
-                    write_artifact(item, data.get(n).map(|d| d.as_ref()), out)?;
+    write_object(top, out, &mut |k, v, out| match (k, v) {
+        ("evidences", Value::Array(items)) => {
+            out.push(b'[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
                 }
-                out.push(b']');
+                match (item, data.get(n)) {
+                    (Value::Object(fields), Some(raw)) => {
+                        write_object(fields, out, &mut |k, v, out| {
+                            if k == "data" {
+                                out.extend_from_slice(raw.as_bytes());
+                                Ok(())
+                            } else {
+                                Ok(serde_json::to_writer(&mut *out, v)?)
+                            }
+                        })?
+                    }
+                    _ => serde_json::to_writer(&mut *out, item)?,
+                }
             }
-            _ => serde_json::to_writer(&mut *out, v)?,
+            out.push(b']');
+            Ok(())
         }
-    }
-    out.push(b'}');
-    Ok(())
+        _ => Ok(serde_json::to_writer(&mut *out, v)?),
+    })
 }
 
-/// One evidence artifact whose `data` is `raw` JSON text.
-fn write_artifact(item: &Value, raw: Option<&str>, out: &mut Vec<u8>) -> io::Result<()> {
-    let (Value::Object(fields), Some(raw)) = (item, raw) else {
-        return Ok(serde_json::to_writer(&mut *out, item)?);
-    };
+/// Writes one value of an object: (key, value, output).
+type WriteValue<'a> = dyn FnMut(&str, &Value, &mut Vec<u8>) -> io::Result<()> + 'a;
+
+/// Writes `map` as compact JSON, as serde_json would, but each value by `value`.
+fn write_object(
+    map: &Map<String, Value>,
+    out: &mut Vec<u8>,
+    value: &mut WriteValue<'_>,
+) -> io::Result<()> {
     out.push(b'{');
-    for (i, (k, v)) in fields.iter().enumerate() {
+    for (i, (k, v)) in map.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         serde_json::to_writer(&mut *out, k)?;
         out.push(b':');
-        if k == "data" {
-            out.extend_from_slice(raw.as_bytes());
-        } else {
-            serde_json::to_writer(&mut *out, v)?;
-        }
+        value(k, v, out)?;
     }
     out.push(b'}');
     Ok(())
