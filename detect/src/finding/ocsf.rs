@@ -299,79 +299,57 @@ fn evidence(e: &Evidence, data: Value) -> Value {
         .json_text()
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default();
-    let strings = [
-        ("principal_arn", fields.principal_arn),
-        ("auth_principal", fields.auth_principal),
-        ("principal_type", fields.principal_type),
-        ("access_key_id", fields.access_key_id),
-        ("event_name", fields.event_name),
-        ("event_source", fields.event_source),
-        ("request_id", fields.request_id),
-        ("error_code", fields.error_code),
-        ("error_message", fields.error_message),
-        ("source_ip", fields.source_ip),
-        ("http_method", fields.http_method),
-        ("path", fields.path),
-        ("query", fields.query),
-        ("user_agent", fields.user_agent),
-    ]
-    .map(|(k, raw)| (k, text_of(raw)));
-    let s = |k: &str| {
-        strings
-            .iter()
-            .find(|(name, _)| *name == k)
-            .and_then(|(_, v)| v.as_deref())
-    };
     let status_code = fields
         .status_code
-        .and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
-        .and_then(|v| v.as_i64());
+        .and_then(|r| serde_json::from_str::<i64>(r.get()).ok());
     let mut out = Map::new();
     let mut user = Map::new();
-    if let Some(arn) = s("principal_arn").or_else(|| s("auth_principal")) {
+    if let Some(arn) = text_of(fields.principal_arn).or_else(|| text_of(fields.auth_principal)) {
         user.insert("uid".into(), json!(arn));
-        user.insert("name".into(), json!(short_name(arn)));
+        user.insert("name".into(), json!(short_name(&arn)));
     }
-    if let Some(t) = s("principal_type") {
+    if let Some(t) = text_of(fields.principal_type) {
         user.insert("type".into(), json!(t));
     }
-    if let Some(k) = s("access_key_id") {
+    if let Some(k) = text_of(fields.access_key_id) {
         user.insert("credential_uid".into(), json!(k));
     }
     if !user.is_empty() {
         out.insert("actor".into(), json!({ "user": user }));
     }
-    if let Some(op) = s("event_name") {
+    if let Some(op) = text_of(fields.event_name) {
         let mut api = json!({ "operation": op });
-        if let Some(svc) = s("event_source") {
+        if let Some(svc) = text_of(fields.event_source) {
             api["service"] = json!({ "name": svc });
         }
-        if let Some(id) = s("request_id") {
+        if let Some(id) = text_of(fields.request_id) {
             api["request"] = json!({ "uid": id });
         }
-        if let Some(code) = s("error_code") {
-            api["response"] = json!({ "error": code, "error_message": s("error_message") });
+        if let Some(code) = text_of(fields.error_code) {
+            api["response"] =
+                json!({ "error": code, "error_message": text_of(fields.error_message) });
         }
         out.insert("api".into(), api);
     }
-    if let Some(ip) = s("source_ip") {
+    if let Some(ip) = text_of(fields.source_ip) {
         out.insert("src_endpoint".into(), json!({ "ip": ip }));
     }
     let mut http = Map::new();
-    if let Some(m) = s("http_method") {
+    if let Some(m) = text_of(fields.http_method) {
         http.insert("http_method".into(), json!(m));
     }
-    if s("path").is_some() || s("query").is_some() {
+    let (path, query) = (text_of(fields.path), text_of(fields.query));
+    if path.is_some() || query.is_some() {
         let mut url = Map::new();
-        if let Some(p) = s("path") {
+        if let Some(p) = path {
             url.insert("path".into(), json!(p));
         }
-        if let Some(q) = s("query") {
+        if let Some(q) = query {
             url.insert("query_string".into(), json!(q));
         }
         http.insert("url".into(), Value::Object(url));
     }
-    if let Some(ua) = s("user_agent") {
+    if let Some(ua) = text_of(fields.user_agent) {
         http.insert("user_agent".into(), json!(ua));
     }
     if !http.is_empty() {
