@@ -21,7 +21,7 @@ use crate::lake::{self, Manifest, ManifestEntry, SourceWriter};
 use crate::parse::{self, Family, Sink};
 use crate::position::{Context, Position};
 use crate::quarantine::QuarantineWriter;
-use crate::source::{self, Kind, SourceId, Splitter};
+use crate::source::{self, Kind, Piece, SourceId, Splitter};
 use crate::table::{Table, Tables};
 
 /// How to run an ingest.
@@ -344,7 +344,7 @@ fn ingest_source(
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
     }
-    let hash = hash.finish();
+    let hash = hash.finish()?;
     let SourceSink {
         writer,
         quarantine,
@@ -383,6 +383,42 @@ fn ingest_source(
     Ok(summary)
 }
 
+/// Parses one piece of a source into `sink`: a record, or a JSON line that is one
+/// record unless its parse says otherwise (then it is split exactly and each record
+/// inside is parsed).
+fn record(
+    piece: Piece<'_>,
+    source: &Arc<str>,
+    ctx: &Context,
+    max_record: usize,
+    progress: &Progress,
+    sink: &mut dyn Sink,
+) {
+    let pos = Position {
+        source: source.clone(),
+        offset: piece.offset,
+        line: piece.line,
+        index: None,
+    };
+    if piece.kind == Kind::Line {
+        if parse::json_line(source::line_value(piece.bytes), &pos, ctx, sink) {
+            progress.records.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        return source::split_line(&piece, max_record, &mut |inner| {
+            record(inner, source, ctx, max_record, progress, sink)
+        });
+    }
+    progress.records.fetch_add(1, Ordering::Relaxed);
+    if let Some(problem) = &piece.problem {
+        return sink.quarantined(&pos, piece.bytes, problem);
+    }
+    match piece.kind {
+        Kind::Json => parse::json_record(piece.bytes, &pos, ctx, sink),
+        _ => parse::text_record(piece.bytes, &pos, ctx, sink),
+    }
+}
+
 /// Splits one opened source into records and parses each into `sink`. Returns a
 /// description of the damage when the stream ended early (truncated gzip, read
 /// error); the records before it were parsed. `start` is the byte offset the reader
@@ -401,22 +437,10 @@ pub(crate) fn parse_source(
     let mut splitter = match start {
         0 => Splitter::new(opened.reader, max_record),
         at => Splitter::line_oriented_at(opened.reader, max_record, at),
-    };
+    }
+    .fast_lines();
     let read = splitter.run(&mut |piece| {
-        progress.records.fetch_add(1, Ordering::Relaxed);
-        let pos = Position {
-            source: source_name.clone(),
-            offset: piece.offset,
-            line: piece.line,
-            index: None,
-        };
-        if let Some(problem) = &piece.problem {
-            return sink.quarantined(&pos, piece.bytes, problem);
-        }
-        match piece.kind {
-            Kind::Json => parse::json_record(piece.bytes, &pos, &ctx, sink),
-            Kind::Text => parse::text_record(piece.bytes, &pos, &ctx, sink),
-        }
+        record(piece, &source_name, &ctx, max_record, progress, sink);
     });
     read.err().map(|e| {
         let what = if gzip {

@@ -114,6 +114,11 @@ impl QuarantineWriter {
         Ok(())
     }
 
+    /// True when no record was quarantined (nothing to commit).
+    pub fn is_empty(&self) -> bool {
+        self.out.is_none()
+    }
+
     /// Flushes and moves the file to `dest` (atomically, by rename). No-op when no
     /// record was quarantined.
     pub fn commit(mut self, dest: &Path) -> Result<(), IngestError> {

@@ -224,9 +224,11 @@ fn stream_source(
         Unit::Range(src, r) => (src, Some(r)),
     };
     let name = src.name();
+    // The hash only names the quarantine file, which most runs never write: it is
+    // taken from the file afterwards when needed, not from every byte as it is read.
     let opened = match range {
-        Some(r) => r.open(progress.bytes.clone())?,
-        None => source::open(src, progress.bytes.clone())?,
+        Some(r) => r.open_unhashed(progress.bytes.clone())?,
+        None => source::open_unhashed(src, progress.bytes.clone())?,
     };
     let hash = opened.hash.clone();
     let tmp = cfg
@@ -253,9 +255,11 @@ fn stream_source(
         return Err(e);
     }
     sink.stored.fold_into(&mut sink.summary);
-    let hash = hash.finish();
-    sink.quarantine
-        .commit(&cfg.quarantine.join(format!("{}.jsonl", &hash[..32])))?;
+    if !sink.quarantine.is_empty() {
+        let hash = hash.finish()?;
+        sink.quarantine
+            .commit(&cfg.quarantine.join(format!("{}.jsonl", &hash[..32])))?;
+    }
     // A file read in ranges is one source, counted by its first range.
     sink.summary.sources_ingested = u64::from(start == 0);
     Ok(sink.summary)

@@ -31,6 +31,29 @@ pub fn dispatch(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink
     dispatch_at(bytes, pos, ctx, sink, 0);
 }
 
+/// [`dispatch`] of a record that is one JSON value if it parses: returns false, having
+/// reported nothing, when it does not.
+pub fn dispatch_line(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink) -> bool {
+    match probe(bytes) {
+        Ok(p) => {
+            dispatch_probe(bytes, p, pos, ctx, sink, 0);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// The typed first look at a record. Valid UTF-8 (checked once for the whole record,
+/// which is fast on mostly-ASCII logs) is parsed as text, which spares serde_json a
+/// check of every string it borrows; other bytes take the byte parser, whose error
+/// says where the bad byte is.
+fn probe(bytes: &[u8]) -> serde_json::Result<Probe<'_>> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
 fn dispatch_at(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink, depth: u8) {
     if depth > MAX_DEPTH {
         let e = RecordError::Unrecognised(format!(
@@ -38,10 +61,21 @@ fn dispatch_at(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink,
         ));
         return sink.quarantined(pos, bytes, &e);
     }
-    let probe: Probe<'_> = match serde_json::from_slice(bytes) {
-        Ok(p) => p,
-        Err(_) => return fallback(bytes, pos, ctx, sink, depth),
-    };
+    match probe(bytes) {
+        Ok(p) => dispatch_probe(bytes, p, pos, ctx, sink, depth),
+        Err(_) => fallback(bytes, pos, ctx, sink, depth),
+    }
+}
+
+/// Routes a record by what its probe found: a CloudTrail event, a container, or a leaf.
+fn dispatch_probe(
+    bytes: &[u8],
+    probe: Probe<'_>,
+    pos: &Position,
+    ctx: &Context,
+    sink: &mut dyn Sink,
+    depth: u8,
+) {
     if probe.is_cloudtrail() {
         if !sink.accepts(Family::CloudTrail) {
             return sink.quarantined(pos, bytes, &Family::CloudTrail.refused());

@@ -72,6 +72,13 @@ pub fn json_record(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn S
     envelope::dispatch(bytes, pos, ctx, sink);
 }
 
+/// Parses a JSON line that most likely holds one record (the splitter's fast path)
+/// and returns true; returns false, having reported nothing, when it is not exactly
+/// one valid JSON value, for the caller to split it exactly.
+pub fn json_line(bytes: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink) -> bool {
+    envelope::dispatch_line(bytes, pos, ctx, sink)
+}
+
 /// Parses one text line (a Lambda platform or function log line).
 pub fn text_record(line: &[u8], pos: &Position, ctx: &Context, sink: &mut dyn Sink) {
     if !sink.accepts(Family::Lambda) {

@@ -101,25 +101,29 @@ fn walk(path: &Path, exclude: Option<&Path>, out: &mut Vec<SourceId>) -> Result<
 /// Counts and hashes the raw (possibly compressed) bytes read from a source.
 struct Hashing<R> {
     inner: R,
-    hasher: Arc<Mutex<blake3::Hasher>>,
+    /// `None` when the hash is taken later from the file itself ([`SourceHash`]).
+    hasher: Option<Arc<Mutex<blake3::Hasher>>>,
     counter: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        // The mutex is only ever taken by this reader and by `Opened::finish`, after
-        // reading ends; it cannot be poisoned by a panic elsewhere.
-        self.hasher.lock().expect("hasher lock").update(&buf[..n]);
+        if let Some(hasher) = &self.hasher {
+            // The mutex is only ever taken by this reader and by `SourceHash::finish`,
+            // after reading ends; it cannot be poisoned by a panic elsewhere.
+            hasher.lock().expect("hasher lock").update(&buf[..n]);
+        }
         self.counter.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
 
-/// `inner`, buffered, counted into `counter` and hashed into `hasher` as it is read.
+/// `inner`, buffered, counted into `counter` and, with a `hasher`, hashed into it as it
+/// is read.
 pub(super) fn hashing_reader(
     inner: Box<dyn Read + Send>,
-    hasher: Arc<Mutex<blake3::Hasher>>,
+    hasher: Option<Arc<Mutex<blake3::Hasher>>>,
     counter: Arc<AtomicU64>,
 ) -> BufReader<impl Read + Send> {
     BufReader::with_capacity(
@@ -139,34 +143,73 @@ pub struct Opened {
     pub reader: Box<dyn Read + Send>,
     /// True when the source is gzip-compressed.
     pub gzip: bool,
-    /// The running hash of the raw bytes.
+    /// The hash of the raw bytes.
     pub hash: SourceHash,
 }
 
 impl Opened {
-    /// A source read as is (not gzip), hashed by `hasher`.
-    pub(super) fn plain(reader: Box<dyn Read + Send>, hasher: Arc<Mutex<blake3::Hasher>>) -> Self {
+    /// A source read as is (not gzip), whose hash is `hash`.
+    pub(super) fn plain(reader: Box<dyn Read + Send>, hash: SourceHash) -> Self {
         Opened {
             reader,
             gzip: false,
-            hash: SourceHash(hasher),
+            hash,
         }
     }
 }
 
-/// The blake3 hash of a source's raw bytes, fed as the source is read.
+/// The blake3 hash of a source's raw bytes: fed as the source is read, or — for a
+/// file read by a consumer that needs the hash only now and then (`detect` names its
+/// quarantine files by it) — taken from the file when asked, which spares hashing
+/// every byte of every run.
 #[derive(Clone)]
-pub struct SourceHash(Arc<Mutex<blake3::Hasher>>);
+pub struct SourceHash(HashState);
+
+#[derive(Clone)]
+enum HashState {
+    Running(Arc<Mutex<blake3::Hasher>>),
+    /// Bytes `start..end` (`None`: to the end) of a file.
+    Deferred {
+        path: PathBuf,
+        start: u64,
+        end: Option<u64>,
+    },
+}
 
 impl SourceHash {
-    /// Hex blake3 of every raw byte read so far: call after the reader is exhausted.
-    pub fn finish(&self) -> String {
-        self.0
-            .lock()
-            .expect("hasher lock")
-            .finalize()
-            .to_hex()
-            .to_string()
+    /// A hash fed by a [`hashing_reader`].
+    pub(super) fn running(hasher: Arc<Mutex<blake3::Hasher>>) -> Self {
+        SourceHash(HashState::Running(hasher))
+    }
+
+    /// The hash of bytes `start..end` of `path`, computed by [`Self::finish`].
+    pub(super) fn deferred(path: PathBuf, start: u64, end: Option<u64>) -> Self {
+        SourceHash(HashState::Deferred { path, start, end })
+    }
+
+    /// Hex blake3 of the source's raw bytes: call after the reader is exhausted. A
+    /// deferred hash reads the file again, which can fail.
+    pub fn finish(&self) -> Result<String, IngestError> {
+        match &self.0 {
+            HashState::Running(h) => Ok(h
+                .lock()
+                .expect("hasher lock")
+                .finalize()
+                .to_hex()
+                .to_string()),
+            HashState::Deferred { path, start, end } => {
+                let err = |source| IngestError::Input {
+                    path: path.clone(),
+                    source,
+                };
+                let mut file = File::open(path).map_err(err)?;
+                io::Seek::seek(&mut file, io::SeekFrom::Start(*start)).map_err(err)?;
+                let mut hasher = blake3::Hasher::new();
+                let len = end.map_or(u64::MAX, |e| e.saturating_sub(*start));
+                io::copy(&mut file.take(len), &mut hasher).map_err(err)?;
+                Ok(hasher.finalize().to_hex().to_string())
+            }
+        }
     }
 }
 
@@ -174,7 +217,20 @@ impl SourceHash {
 /// file is called; concatenated gzip members are read as one stream). `counter`
 /// receives the raw bytes read, for progress.
 pub fn open(id: &SourceId, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
-    let hasher = Arc::new(Mutex::new(blake3::Hasher::new()));
+    open_with(id, counter, true)
+}
+
+/// [`open`], with the hash of a file taken only if [`SourceHash::finish`] is called
+/// (stdin, which cannot be read twice, is still hashed as it is read).
+pub fn open_unhashed(id: &SourceId, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
+    open_with(id, counter, false)
+}
+
+fn open_with(
+    id: &SourceId,
+    counter: Arc<AtomicU64>,
+    hash_now: bool,
+) -> Result<Opened, IngestError> {
     let raw: Box<dyn Read + Send> = match &id.path {
         Some(p) => Box::new(File::open(p).map_err(|source| IngestError::Input {
             path: p.clone(),
@@ -182,18 +238,25 @@ pub fn open(id: &SourceId, counter: Arc<AtomicU64>) -> Result<Opened, IngestErro
         })?),
         None => Box::new(io::stdin()),
     };
-    let mut buffered = hashing_reader(raw, hasher.clone(), counter);
+    let (hasher, hash) = match &id.path {
+        Some(p) if !hash_now => (None, SourceHash::deferred(p.clone(), 0, None)),
+        _ => {
+            let h = Arc::new(Mutex::new(blake3::Hasher::new()));
+            (Some(h.clone()), SourceHash::running(h))
+        }
+    };
+    let mut buffered = hashing_reader(raw, hasher, counter);
     let head = buffered.fill_buf().map_err(|source| IngestError::Input {
         path: id.path.clone().unwrap_or_else(|| "-".into()),
         source,
     })?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     if !gzip {
-        return Ok(Opened::plain(Box::new(buffered), hasher));
+        return Ok(Opened::plain(Box::new(buffered), hash));
     }
     Ok(Opened {
         reader: Box::new(MultiGzDecoder::new(buffered)),
         gzip: true,
-        hash: SourceHash(hasher),
+        hash,
     })
 }

@@ -6,6 +6,6 @@ mod input;
 mod range;
 mod split;
 
-pub use input::{expand, open, Opened, SourceHash, SourceId};
+pub use input::{expand, open, open_unhashed, Opened, SourceHash, SourceId};
 pub use range::{line_ranges, FileRange, MIN_RANGE_BYTES};
-pub use split::{Kind, Piece, Splitter};
+pub use split::{line_value, split_line, Kind, Piece, Splitter};

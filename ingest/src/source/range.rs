@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::input::{hashing_reader, Opened, SourceId};
+use super::input::{hashing_reader, Opened, SourceHash, SourceId};
 use crate::error::IngestError;
 
 /// Smallest range worth a worker of its own: below this, one pass is as fast.
@@ -65,19 +65,30 @@ impl FileRange {
 
     /// Opens the range: a reader of its bytes, hashed as they are read.
     pub fn open(&self, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
+        self.open_with(counter, true)
+    }
+
+    /// [`Self::open`], with the range's hash taken only if it is asked for.
+    pub fn open_unhashed(&self, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
+        self.open_with(counter, false)
+    }
+
+    fn open_with(&self, counter: Arc<AtomicU64>, hash_now: bool) -> Result<Opened, IngestError> {
         let err = |source| IngestError::Input {
             path: self.path.clone(),
             source,
         };
         let mut file = File::open(&self.path).map_err(err)?;
         file.seek(SeekFrom::Start(self.start)).map_err(err)?;
-        let hasher = Arc::new(Mutex::new(blake3::Hasher::new()));
-        let reader = hashing_reader(
-            Box::new(file.take(self.end - self.start)),
-            hasher.clone(),
-            counter,
-        );
-        Ok(Opened::plain(Box::new(reader), hasher))
+        let (hasher, hash) = if hash_now {
+            let h = Arc::new(Mutex::new(blake3::Hasher::new()));
+            (Some(h.clone()), SourceHash::running(h))
+        } else {
+            let hash = SourceHash::deferred(self.path.clone(), self.start, Some(self.end));
+            (None, hash)
+        };
+        let reader = hashing_reader(Box::new(file.take(self.end - self.start)), hasher, counter);
+        Ok(Opened::plain(Box::new(reader), hash))
     }
 }
 
