@@ -93,7 +93,8 @@ fn run(input: &[u8]) -> Counting {
             index: None,
         };
         match p.kind {
-            Kind::Json => parse::json_record(p.bytes, &pos, &ctx, &mut sink),
+            // No `fast_lines` here: whole JSON lines come as `Json`, never as `Line`.
+            Kind::Json | Kind::Line => parse::json_record(p.bytes, &pos, &ctx, &mut sink),
             Kind::Text => parse::text_record(p.bytes, &pos, &ctx, &mut sink),
         }
     })
