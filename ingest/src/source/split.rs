@@ -647,17 +647,20 @@ mod tests {
     /// One split record: (text, offset, line, problem).
     type Rec = (String, u64, u64, Option<String>);
 
+    /// `input` read at most `step` bytes at a time.
+    struct Slow<'a>(&'a [u8], usize);
+
+    impl Read for Slow<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(self.0.len()).min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
     /// Splits `input` fed in reads of `step` bytes.
     fn split_with(input: &[u8], step: usize, max: usize) -> (Vec<Rec>, bool) {
-        struct Slow<'a>(&'a [u8], usize);
-        impl Read for Slow<'_> {
-            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-                let n = self.1.min(self.0.len()).min(out.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let mut s = Splitter::new(Slow(input, step), max);
         let mut out = vec![];
         let r = s.run(&mut |p| {
@@ -695,15 +698,6 @@ mod tests {
             }
             let text = String::from_utf8_lossy(p.bytes).into_owned();
             out.push((text, p.offset, p.line, p.problem.map(|e| e.to_string())));
-        }
-        struct Slow<'a>(&'a [u8], usize);
-        impl Read for Slow<'_> {
-            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-                let n = self.1.min(self.0.len()).min(out.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
         }
         let mut s = Splitter::new(Slow(input, step), max).fast_lines();
         let mut out = vec![];
