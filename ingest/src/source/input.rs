@@ -177,9 +177,11 @@ enum HashState {
 }
 
 impl SourceHash {
-    /// A hash fed by a [`hashing_reader`].
-    pub(super) fn running(hasher: Arc<Mutex<blake3::Hasher>>) -> Self {
-        SourceHash(HashState::Running(hasher))
+    /// A hash fed as the source is read: the hasher for its [`hashing_reader`], and
+    /// the hash.
+    pub(super) fn running() -> (Option<Arc<Mutex<blake3::Hasher>>>, Self) {
+        let h = Arc::new(Mutex::new(blake3::Hasher::new()));
+        (Some(h.clone()), SourceHash(HashState::Running(h)))
     }
 
     /// The hash of bytes `start..end` of `path`, computed by [`Self::finish`].
@@ -240,10 +242,7 @@ fn open_with(
     };
     let (hasher, hash) = match &id.path {
         Some(p) if !hash_now => (None, SourceHash::deferred(p.clone(), 0, None)),
-        _ => {
-            let h = Arc::new(Mutex::new(blake3::Hasher::new()));
-            (Some(h.clone()), SourceHash::running(h))
-        }
+        _ => SourceHash::running(),
     };
     let mut buffered = hashing_reader(raw, hasher, counter);
     let head = buffered.fill_buf().map_err(|source| IngestError::Input {

@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use super::input::{hashing_reader, Opened, SourceHash, SourceId};
 use crate::error::IngestError;
@@ -81,8 +81,7 @@ impl FileRange {
         let mut file = File::open(&self.path).map_err(err)?;
         file.seek(SeekFrom::Start(self.start)).map_err(err)?;
         let (hasher, hash) = if hash_now {
-            let h = Arc::new(Mutex::new(blake3::Hasher::new()));
-            (Some(h.clone()), SourceHash::running(h))
+            SourceHash::running()
         } else {
             let hash = SourceHash::deferred(self.path.clone(), self.start, Some(self.end));
             (None, hash)

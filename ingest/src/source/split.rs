@@ -22,6 +22,7 @@
 //! back through [`split_line`], which reports what the scanner would have.
 
 use std::io::{self, Read};
+use std::sync::OnceLock;
 
 use memchr::memmem::Finder;
 use memchr::{memchr, memchr3};
@@ -79,8 +80,15 @@ pub struct Splitter<R> {
     compact: Option<bool>,
     /// Hand over plain JSON lines whole ([`Kind::Line`]).
     fast_lines: bool,
-    /// Finds `"Records"`, whose lines need the scanner (it streams their elements).
-    records: Finder<'static>,
+    /// Bytes asked of the reader at a time ([`CHUNK`], or a whole line's length when
+    /// [`split_line`] re-splits one).
+    chunk: usize,
+}
+
+/// Finds `"Records"`, whose lines need the scanner (it streams their elements).
+fn records_key() -> &'static Finder<'static> {
+    static F: OnceLock<Finder<'static>> = OnceLock::new();
+    F.get_or_init(|| Finder::new(b"\"Records\""))
 }
 
 /// Scanner state of one top-level value.
@@ -116,7 +124,7 @@ impl<R: Read> Splitter<R> {
             max_record: max_record.max(SAMPLE),
             compact: None,
             fast_lines: false,
-            records: Finder::new(b"\"Records\""),
+            chunk: CHUNK,
         }
     }
 
@@ -154,7 +162,7 @@ impl<R: Read> Splitter<R> {
             self.pos -= keep;
         }
         let len = self.buf.len();
-        self.buf.resize(len + CHUNK, 0);
+        self.buf.resize(len + self.chunk, 0);
         loop {
             match self.reader.read(&mut self.buf[len..]) {
                 Ok(0) => {
@@ -263,7 +271,7 @@ impl<R: Read> Splitter<R> {
         }
         let line = &self.buf[self.pos..=self.pos + len];
         let body = trim_end(line);
-        if body.last() != Some(&b'}') || self.records.find(body).is_some() {
+        if body.last() != Some(&b'}') || records_key().find(body).is_some() {
             return false;
         }
         f(Piece {
@@ -628,6 +636,10 @@ pub fn line_value(line: &[u8]) -> &[u8] {
 pub fn split_line(piece: &Piece<'_>, max_record: usize, f: &mut dyn FnMut(Piece<'_>)) {
     let mut s = Splitter::line_oriented_at(piece.bytes, max_record, piece.offset);
     s.line = piece.line;
+    // Buffers sized to the line: a file of broken lines must not cost a chunk-sized
+    // allocation and fill per line.
+    s.chunk = piece.bytes.len().max(1);
+    s.buf = Vec::with_capacity(s.chunk);
     // Reading a slice cannot fail.
     let _ = s.run(f);
 }
