@@ -113,9 +113,14 @@ struct Value {
 impl<R: Read> Splitter<R> {
     /// A splitter over `reader`, refusing records larger than `max_record` bytes.
     pub fn new(reader: R, max_record: usize) -> Self {
+        Self::sized(reader, max_record, CHUNK)
+    }
+
+    /// A splitter asking `chunk` bytes of the reader at a time.
+    fn sized(reader: R, max_record: usize, chunk: usize) -> Self {
         Splitter {
             reader,
-            buf: Vec::with_capacity(CHUNK * 2),
+            buf: Vec::with_capacity(chunk * 2),
             base: 0,
             pos: 0,
             line: 1,
@@ -124,7 +129,7 @@ impl<R: Read> Splitter<R> {
             max_record: max_record.max(SAMPLE),
             compact: None,
             fast_lines: false,
-            chunk: CHUNK,
+            chunk,
         }
     }
 
@@ -139,10 +144,14 @@ impl<R: Read> Splitter<R> {
     /// from 1 at the part's start, and a newline inside a value breaks it, as in the
     /// one-pass splitter once it has seen the stream's first line.
     pub fn line_oriented_at(reader: R, max_record: usize, offset: u64) -> Self {
+        Self::line_oriented_sized(reader, max_record, offset, CHUNK)
+    }
+
+    fn line_oriented_sized(reader: R, max_record: usize, offset: u64, chunk: usize) -> Self {
         Splitter {
             base: offset,
             compact: Some(true),
-            ..Splitter::new(reader, max_record)
+            ..Splitter::sized(reader, max_record, chunk)
         }
     }
 
@@ -634,12 +643,11 @@ pub fn line_value(line: &[u8]) -> &[u8] {
 /// the scanner would have split it in place: broken values, several values on one
 /// line, all with their positions in the stream.
 pub fn split_line(piece: &Piece<'_>, max_record: usize, f: &mut dyn FnMut(Piece<'_>)) {
-    let mut s = Splitter::line_oriented_at(piece.bytes, max_record, piece.offset);
-    s.line = piece.line;
     // Buffers sized to the line: a file of broken lines must not cost a chunk-sized
     // allocation and fill per line.
-    s.chunk = piece.bytes.len().max(1);
-    s.buf = Vec::with_capacity(s.chunk);
+    let chunk = piece.bytes.len().max(1);
+    let mut s = Splitter::line_oriented_sized(piece.bytes, max_record, piece.offset, chunk);
+    s.line = piece.line;
     // Reading a slice cannot fail.
     let _ = s.run(f);
 }
