@@ -131,13 +131,20 @@ enum Unit {
     Range(SourceId, FileRange),
 }
 
+/// Ranges cut per worker from one large JSON-lines file. More than one: the consumer
+/// runs on one of the same cores, so equal halves finish at different times and one
+/// worker would idle through the end of the run; smaller ranges taken from a shared
+/// queue keep both busy until the last few MiB.
+const RANGES_PER_WORKER: usize = 4;
+
 /// The sources as units of work for `threads` workers: a large JSON-lines file is cut
-/// into one range per worker, anything else is read whole.
+/// into a few ranges per worker (each at least [`source::MIN_RANGE_BYTES`]), anything
+/// else is read whole.
 fn work_units(sources: Vec<SourceId>, threads: usize) -> Vec<Unit> {
     let mut units = Vec::with_capacity(sources.len());
     for src in sources {
         match (threads > 1)
-            .then(|| source::line_ranges(&src, threads))
+            .then(|| source::line_ranges(&src, threads * RANGES_PER_WORKER))
             .flatten()
         {
             Some(ranges) => units.extend(ranges.into_iter().map(|r| Unit::Range(src.clone(), r))),
