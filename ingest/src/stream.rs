@@ -132,9 +132,9 @@ enum Unit {
 }
 
 /// Ranges cut per worker from one large JSON-lines file. More than one: the consumer
-/// runs on one of the same cores, so equal halves finish at different times and one
-/// worker would idle through the end of the run; smaller ranges taken from a shared
-/// queue keep both busy until the last few MiB.
+/// shares a core with some worker, so one range each would finish at different times
+/// and the others would idle through the end of the run; smaller ranges taken from
+/// the shared queue keep every worker busy until the last few MiB.
 const RANGES_PER_WORKER: usize = 4;
 
 /// The sources as units of work for `threads` workers: a large JSON-lines file is cut
