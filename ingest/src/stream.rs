@@ -131,22 +131,16 @@ enum Unit {
     Range(SourceId, FileRange),
 }
 
-/// Ranges cut per worker from one large JSON-lines file. More than one: the consumer
-/// shares a core with some worker, so one range each would finish at different times
-/// and the others would idle through the end of the run; smaller ranges taken from
-/// the shared queue keep every worker busy until the last few MiB.
-const RANGES_PER_WORKER: usize = 4;
-
 /// The sources as units of work for `threads` workers: a large JSON-lines file is cut
-/// into a few ranges per worker (each at least [`source::MIN_RANGE_BYTES`]), anything
-/// else is read whole.
+/// into ranges of decreasing size ([`source::guided_line_ranges`]), anything else is
+/// read whole. The consumer shares a core with a worker, so workers do not progress
+/// at the same pace: with equal ranges the last one taken was parsed alone while the
+/// other workers idled (~0.2 s of a 1.2 s run on 2 cores, perf); ranges that shrink
+/// to a few MiB at the end keep every worker busy until the last few MiB.
 fn work_units(sources: Vec<SourceId>, threads: usize) -> Vec<Unit> {
     let mut units = Vec::with_capacity(sources.len());
     for src in sources {
-        match (threads > 1)
-            .then(|| source::line_ranges(&src, threads * RANGES_PER_WORKER))
-            .flatten()
-        {
+        match source::guided_line_ranges(&src, threads) {
             Some(ranges) => units.extend(ranges.into_iter().map(|r| Unit::Range(src.clone(), r))),
             None => units.push(Unit::Whole(src)),
         }

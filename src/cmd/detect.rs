@@ -201,6 +201,10 @@ pub fn run(args: DetectArgs) -> anyhow::Result<()> {
     }
     summary.seconds = started.elapsed().as_secs_f64();
     print_summary(&summary, args.json)?;
+    // Everything is written: the findings (tens of thousands of strings on a large run)
+    // go with the process instead of being freed one by one, which took ~0.1 s of
+    // wall after the last line on the RSigma comparison's 200k events (perf).
+    std::mem::forget(kept);
     Ok(())
 }
 

@@ -172,43 +172,59 @@ fn document(f: &Finding, data: &mut dyn FnMut(&Evidence) -> Value) -> Value {
     Value::Object(doc)
 }
 
-/// Findings encoded per thread at a time by [`write_lines`].
-const LINES_CHUNK: usize = 256;
+/// Findings encoded at a time by one thread of [`write_lines`]: ~1 MiB of lines.
+const LINES_CHUNK: usize = 64;
 
 /// Writes `findings` to `w` as OCSF JSON lines, in order, encoding on up to `threads`
 /// threads. Building, redacting and serialising a document is most of what writing
-/// thousands of findings costs, and each finding is independent of the others; chunks
-/// keep the memory in flight at `threads × LINES_CHUNK` lines.
+/// thousands of findings costs, and each finding is independent of the others.
+///
+/// Encoder `t` takes chunks `t, t + threads, …` and hands each to the caller's thread
+/// through a channel of its own holding one chunk, and the caller writes them in
+/// order while the encoders go on: encoding never waits for a write to finish, nor a
+/// write for a whole round of encoding, and at most `2 × threads + 1` chunks are in
+/// memory.
 pub fn write_lines(findings: &[Finding], w: &mut dyn Write, threads: usize) -> io::Result<()> {
-    let threads = threads.max(1);
-    for round in findings.chunks(LINES_CHUNK * threads) {
-        let encode = |chunk: &[Finding]| -> io::Result<Vec<u8>> {
-            let mut buf = Vec::with_capacity(chunk.len() * 4096);
-            for f in chunk {
-                write_ocsf(f, &mut buf)?;
-                buf.push(b'\n');
-            }
-            Ok(buf)
-        };
-        if threads == 1 || round.len() <= LINES_CHUNK {
-            w.write_all(&encode(round)?)?;
-            continue;
+    let encode = |chunk: &[Finding]| -> io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(chunk.len() * 16 * 1024);
+        for f in chunk {
+            write_ocsf(f, &mut buf)?;
+            buf.push(b'\n');
         }
-        let parts: Vec<io::Result<Vec<u8>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = round
-                .chunks(LINES_CHUNK)
-                .map(|chunk| s.spawn(move || encode(chunk)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        });
-        for part in parts {
+        Ok(buf)
+    };
+    let chunks: Vec<&[Finding]> = findings.chunks(LINES_CHUNK).collect();
+    let threads = threads.max(1).min(chunks.len());
+    if threads <= 1 {
+        for chunk in chunks {
+            w.write_all(&encode(chunk)?)?;
+        }
+        return Ok(());
+    }
+    std::thread::scope(|s| {
+        let mut encoded = Vec::with_capacity(threads);
+        for t in 0..threads {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+            let chunks = &chunks;
+            s.spawn(move || {
+                for chunk in chunks.iter().skip(t).step_by(threads) {
+                    // The writer hung up (a write failed): stop encoding.
+                    if tx.send(encode(chunk)).is_err() {
+                        break;
+                    }
+                }
+            });
+            encoded.push(rx);
+        }
+        for i in 0..chunks.len() {
+            // A closed channel means its encoder panicked; the scope re-raises it.
+            let Ok(part) = encoded[i % threads].recv() else {
+                break;
+            };
             w.write_all(&part?)?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn finding_info(f: &Finding) -> Value {

@@ -325,3 +325,25 @@ fn written_lines_are_the_documents() {
         to_ocsf(&plain).to_string()
     );
 }
+
+#[test]
+fn a_failing_writer_stops_the_encoders() {
+    // The writer fails on its third write: write_lines returns that error instead of
+    // waiting forever on encoders blocked with chunks nobody will take.
+    struct Full(usize);
+    impl std::io::Write for Full {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.0 -= 1;
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let findings: Vec<Finding> = (0..LINES_CHUNK * 8).map(|_| rule_finding()).collect();
+    let err = write_lines(&findings, &mut Full(2), 2).unwrap_err();
+    assert_eq!(err.to_string(), "disk full");
+}

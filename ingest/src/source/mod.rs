@@ -7,5 +7,7 @@ mod range;
 mod split;
 
 pub use input::{expand, open, open_unhashed, Opened, SourceHash, SourceId};
-pub use range::{line_ranges, FileRange, MIN_RANGE_BYTES};
+pub use range::{
+    guided_line_ranges, line_ranges, FileRange, MIN_RANGE_BYTES, MIN_TAIL_RANGE_BYTES,
+};
 pub use split::{line_value, split_line, Kind, Piece, Splitter};

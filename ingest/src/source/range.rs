@@ -95,15 +95,49 @@ impl FileRange {
 /// [`MIN_RANGE_BYTES`] long, when it is a plain JSON-lines file; `None` when it should
 /// be read whole (stdin, gzip, small, or not line-oriented).
 pub fn line_ranges(id: &SourceId, parts: usize) -> Option<Vec<FileRange>> {
-    let path = id.path.as_ref()?;
     let parts = parts.min((id.size / MIN_RANGE_BYTES) as usize);
+    let guesses = (1..parts).map(|k| id.size * k as u64 / parts as u64);
+    cut(id, parts, guesses)
+}
+
+/// Smallest range [`guided_line_ranges`] cuts at the end of a file.
+pub const MIN_TAIL_RANGE_BYTES: u64 = 4 << 20;
+
+/// Splits `id` for `workers` that take ranges from a shared queue, in guided
+/// self-scheduling order: each range is `1 / (2 × workers)` of what is left, down to
+/// [`MIN_TAIL_RANGE_BYTES`]. The first ranges are large (few opens, few partial
+/// batches) and the last ones small, so the workers finish within a small range of
+/// each other instead of one of them parsing a whole equal share while the others
+/// idle. `None` as for [`line_ranges`]: a file under two [`MIN_RANGE_BYTES`] or one
+/// that is not plain JSON lines is read whole.
+pub fn guided_line_ranges(id: &SourceId, workers: usize) -> Option<Vec<FileRange>> {
+    if workers < 2 || id.size < 2 * MIN_RANGE_BYTES {
+        return None;
+    }
+    let mut guesses = Vec::new();
+    let mut at = 0u64;
+    loop {
+        let left = id.size - at;
+        let step = (left / (2 * workers as u64)).max(MIN_TAIL_RANGE_BYTES);
+        if left < step + MIN_TAIL_RANGE_BYTES {
+            break;
+        }
+        at += step;
+        guesses.push(at);
+    }
+    cut(id, guesses.len() + 1, guesses.into_iter())
+}
+
+/// Ranges of `id` starting at the first line start at or after each of the ascending
+/// `guesses` (and at 0); `None` unless `parts >= 2` and `id` is plain JSON lines.
+fn cut(id: &SourceId, parts: usize, guesses: impl Iterator<Item = u64>) -> Option<Vec<FileRange>> {
+    let path = id.path.as_ref()?;
     if parts < 2 || !first_line_is_json(path).unwrap_or(false) {
         return None;
     }
     let mut file = File::open(path).ok()?;
     let mut starts = vec![0u64];
-    for k in 1..parts {
-        let guess = id.size * k as u64 / parts as u64;
+    for guess in guesses {
         let Some(at) = next_line_start(&mut file, guess.max(*starts.last()?)).ok()? else {
             break;
         };
@@ -228,6 +262,33 @@ mod tests {
                 .unwrap();
             assert_eq!(got, &bytes[r.start as usize..r.end as usize]);
         }
+    }
+
+    #[test]
+    fn guided_ranges_shrink_towards_the_end_and_cover_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // ~60 MiB: over two MIN_RANGE_BYTES, so it is cut.
+        let path = jsonl(dir.path(), 66_000);
+        let size = std::fs::metadata(&path).unwrap().len();
+        let ranges = guided_line_ranges(&source(&path), 2).expect("splittable");
+        assert!(ranges.len() >= 4, "{} ranges", ranges.len());
+        assert_eq!(ranges[0].start, 0);
+        assert_eq!(ranges.last().unwrap().end, size);
+        for w in ranges.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+        }
+        let len = |r: &FileRange| r.end - r.start;
+        // A quarter of the file first, then smaller ranges, none under the tail bound
+        // (but for the rounding of a cut to the next line start).
+        assert!(len(&ranges[0]) >= size / 4 && len(&ranges[0]) < size / 4 + 1024);
+        assert!(len(&ranges[1]) < len(&ranges[0]));
+        let last = ranges.last().unwrap();
+        assert!(len(last) < len(&ranges[0]) / 2);
+        assert!(ranges.iter().all(|r| len(r) + 1024 >= MIN_TAIL_RANGE_BYTES));
+        assert!(guided_line_ranges(&source(&path), 1).is_none());
+        let other = tempfile::tempdir().unwrap();
+        let small = jsonl(other.path(), 100);
+        assert!(guided_line_ranges(&source(&small), 2).is_none());
     }
 
     #[test]
