@@ -95,9 +95,9 @@ impl FileRange {
 /// [`MIN_RANGE_BYTES`] long, when it is a plain JSON-lines file; `None` when it should
 /// be read whole (stdin, gzip, small, or not line-oriented).
 pub fn line_ranges(id: &SourceId, parts: usize) -> Option<Vec<FileRange>> {
-    let parts = parts.min((id.size / MIN_RANGE_BYTES) as usize);
-    let guesses = (1..parts).map(|k| id.size * k as u64 / parts as u64);
-    cut(id, parts, guesses)
+    let parts = parts.min((id.size / MIN_RANGE_BYTES) as usize) as u64;
+    let guesses: Vec<u64> = (1..parts).map(|k| id.size * k / parts).collect();
+    cut(id, &guesses)
 }
 
 /// Smallest range [`guided_line_ranges`] cuts at the end of a file.
@@ -125,19 +125,19 @@ pub fn guided_line_ranges(id: &SourceId, workers: usize) -> Option<Vec<FileRange
         at += step;
         guesses.push(at);
     }
-    cut(id, guesses.len() + 1, guesses.into_iter())
+    cut(id, &guesses)
 }
 
-/// Ranges of `id` starting at the first line start at or after each of the ascending
-/// `guesses` (and at 0); `None` unless `parts >= 2` and `id` is plain JSON lines.
-fn cut(id: &SourceId, parts: usize, guesses: impl Iterator<Item = u64>) -> Option<Vec<FileRange>> {
+/// Ranges of `id` starting at 0 and at the first line start at or after each of the
+/// ascending `guesses`; `None` when there is no guess or `id` is not plain JSON lines.
+fn cut(id: &SourceId, guesses: &[u64]) -> Option<Vec<FileRange>> {
     let path = id.path.as_ref()?;
-    if parts < 2 || !first_line_is_json(path).unwrap_or(false) {
+    if guesses.is_empty() || !first_line_is_json(path).unwrap_or(false) {
         return None;
     }
     let mut file = File::open(path).ok()?;
     let mut starts = vec![0u64];
-    for guess in guesses {
+    for &guess in guesses {
         let Some(at) = next_line_start(&mut file, guess.max(*starts.last()?)).ok()? else {
             break;
         };
