@@ -96,7 +96,10 @@ impl FileRange {
 /// be read whole (stdin, gzip, small, or not line-oriented).
 pub fn line_ranges(id: &SourceId, parts: usize) -> Option<Vec<FileRange>> {
     let parts = parts.min((id.size / MIN_RANGE_BYTES) as usize) as u64;
-    let guesses: Vec<u64> = (1..parts).map(|k| id.size * k / parts).collect();
+    // In u128: a size near u64::MAX (an unknown length) must not overflow.
+    let guesses: Vec<u64> = (1..parts)
+        .map(|k| (u128::from(id.size) * u128::from(k) / u128::from(parts)) as u64)
+        .collect();
     cut(id, &guesses)
 }
 
