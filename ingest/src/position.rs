@@ -18,11 +18,21 @@ pub struct Position {
 
 impl Position {
     /// The `source` column value: `path@offset` or `path@offset#index`.
+    ///
+    /// Built by hand rather than with `format!`: it is rendered for every stored
+    /// record, and the formatting machinery was a percent of a `detect` run.
     pub fn render(&self) -> String {
-        match self.index {
-            Some(i) => format!("{}@{}#{}", self.source, self.offset, i),
-            None => format!("{}@{}", self.source, self.offset),
+        let mut offset = itoa::Buffer::new();
+        let offset = offset.format(self.offset);
+        let mut out = String::with_capacity(self.source.len() + offset.len() + 12);
+        out.push_str(&self.source);
+        out.push('@');
+        out.push_str(offset);
+        if let Some(i) = self.index {
+            out.push('#');
+            out.push_str(itoa::Buffer::new().format(i));
         }
+        out
     }
 }
 
@@ -41,4 +51,23 @@ pub struct Context {
     pub region: Option<String>,
     /// Event time in µs since the epoch, e.g. CloudWatch Logs `timestamp`.
     pub time_us: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_names_path_offset_and_index() {
+        let mut p = Position {
+            source: Arc::from("logs/a.jsonl"),
+            offset: 18_446_744_073_709_551_615,
+            line: 3,
+            index: None,
+        };
+        assert_eq!(p.render(), "logs/a.jsonl@18446744073709551615");
+        p.offset = 0;
+        p.index = Some(7);
+        assert_eq!(p.render(), "logs/a.jsonl@0#7");
+    }
 }

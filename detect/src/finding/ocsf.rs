@@ -15,6 +15,7 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -22,7 +23,7 @@ use serde_json::{json, Map, Value};
 
 use super::attack::attacks;
 use super::text::ms;
-use crate::model::{Evidence, Finding, Service};
+use crate::model::{Finding, RuleInfo, Service};
 
 /// OCSF schema version the documents follow.
 pub const OCSF_VERSION: &str = "1.3.0";
@@ -35,30 +36,44 @@ pub const TYPE_UID_CREATE: u32 = 200_401;
 
 /// The OCSF Detection Finding of `f`, secrets redacted.
 pub fn to_ocsf(f: &Finding) -> Value {
-    let mut doc = document(f, &mut |e| {
-        let mut v = e.to_value();
-        tripline_ingest::redact::value(&mut v);
-        v
-    });
-    tripline_ingest::redact::value(&mut doc);
+    let mut doc = document(f, &RuleParts::of(f));
+    let evidences: Vec<Value> = f
+        .evidence
+        .iter()
+        .map(|e| {
+            // The artifact and the event it carries, redacted as one.
+            let mut artifact = evidence(e.json_text(), e.to_value());
+            tripline_ingest::redact::value(&mut artifact);
+            artifact
+        })
+        .collect();
+    put_evidences(&mut doc, evidences);
     doc
 }
 
 /// Writes the OCSF Detection Finding of `f` to `out` as one line of JSON: the same
-/// bytes as serialising [`to_ocsf`], but each evidence event's JSON text is copied as
-/// it is (after redaction) instead of being parsed into a document, walked and
-/// serialised again. Those events are most of a finding's size.
+/// bytes as serialising [`to_ocsf`], but each evidence event's JSON text is redacted
+/// once and copied as it is instead of being parsed into a document, walked and
+/// serialised again (those events are most of a finding's size). Each artifact is
+/// built from the *redacted* text, so its fields need no second walk: artifact keys
+/// name no secret, and their values are strings of the redacted event.
 pub fn write_ocsf(f: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
-    let mut doc = document(f, &mut |_| Value::Null);
-    tripline_ingest::redact::value(&mut doc);
-    let data: Vec<Cow<'_, str>> = f
+    write_ocsf_with(f, &RuleParts::of(f), out)
+}
+
+/// [`write_ocsf`] with the rule's parts built already (once per rule, not per finding).
+fn write_ocsf_with(f: &Finding, rule: &RuleParts, out: &mut Vec<u8>) -> io::Result<()> {
+    let data: Vec<Option<Cow<'_, str>>> = f
         .evidence
         .iter()
-        .map(|e| match e.json_text() {
-            Some(text) => tripline_ingest::redact::json_text(text),
-            None => Cow::Borrowed("null"),
-        })
+        .map(|e| e.json_text().map(tripline_ingest::redact::json_text))
         .collect();
+    let mut doc = document(f, rule);
+    let evidences = data
+        .iter()
+        .map(|text| evidence(text.as_deref(), Value::Null))
+        .collect();
+    put_evidences(&mut doc, evidences);
     let Value::Object(top) = &doc else {
         unreachable!("document() builds an object")
     };
@@ -69,7 +84,8 @@ pub fn write_ocsf(f: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
                 if n > 0 {
                     out.push(b',');
                 }
-                match (item, data.get(n)) {
+                let raw = data.get(n).map(|t| t.as_deref().unwrap_or("null"));
+                match (item, raw) {
                     (Value::Object(fields), Some(raw)) => {
                         write_object(fields, out, &mut |k, v, out| {
                             if k == "data" {
@@ -88,6 +104,13 @@ pub fn write_ocsf(f: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
         }
         _ => Ok(serde_json::to_writer(&mut *out, v)?),
     })
+}
+
+/// Adds the `evidences` array to a document built by [`document`], when there is any.
+fn put_evidences(doc: &mut Value, evidences: Vec<Value>) {
+    if let (Value::Object(map), false) = (doc, evidences.is_empty()) {
+        map.insert("evidences".into(), Value::Array(evidences));
+    }
 }
 
 /// Writes one value of an object: (key, value, output).
@@ -112,9 +135,78 @@ fn write_object(
     Ok(())
 }
 
-/// The document of `f`, before redaction; `data` gives each evidence artifact's
-/// `data` (the event).
-fn document(f: &Finding, data: &mut dyn FnMut(&Evidence) -> Value) -> Value {
+/// The parts of a document that depend on the rule alone (title, description, ATT&CK
+/// mapping, product, false positives), built and redacted once per rule: the same for
+/// each of the thousands of findings one rule can raise.
+struct RuleParts {
+    /// `finding_info` keys.
+    finding_info: Map<String, Value>,
+    /// `metadata` keys.
+    metadata: Map<String, Value>,
+    /// `unmapped` keys (they win over a stat of the same name).
+    unmapped: Map<String, Value>,
+}
+
+impl RuleParts {
+    /// The parts of `f`'s rule, redacted.
+    fn of(f: &Finding) -> Self {
+        let rule = &f.rule;
+        let (analytic_type, type_id) = match rule.kind {
+            "rule" | "correlation" => ("Rule", 1),
+            "anomaly" => ("Behavioral", 2),
+            _ => ("Other", 99),
+        };
+        let mut info = json!({
+            "title": rule.title,
+            "desc": rule.description,
+            "types": [rule.kind],
+            "analytic": {
+                "uid": rule.id,
+                "name": rule.title,
+                "type": analytic_type,
+                "type_id": type_id,
+            },
+        });
+        let attacks: Vec<Value> = attacks(&rule.tags).iter().map(|a| a.to_json()).collect();
+        if !attacks.is_empty() {
+            info["attacks"] = Value::Array(attacks);
+        }
+        let mut metadata = json!({
+            "version": OCSF_VERSION,
+            "profiles": ["cloud"],
+            "product": {
+                "name": "Tripline",
+                "vendor_name": "Tripline",
+                "version": env!("CARGO_PKG_VERSION"),
+            },
+        });
+        if let Some(service) = rule.service {
+            info["data_sources"] = json!([table_of(service)]);
+            metadata["log_name"] = json!(table_of(service));
+        }
+        let mut unmapped = json!({ "rule_path": rule.path });
+        if !rule.falsepositives.is_empty() {
+            unmapped["falsepositives"] = json!(rule.falsepositives);
+        }
+        let object = |mut v: Value| {
+            tripline_ingest::redact::value(&mut v);
+            match v {
+                Value::Object(map) => map,
+                _ => unreachable!("built as objects above"),
+            }
+        };
+        RuleParts {
+            finding_info: object(info),
+            metadata: object(metadata),
+            unmapped: object(unmapped),
+        }
+    }
+}
+
+/// The document of `f` without its `evidences` (see [`put_evidences`]), redacted: what
+/// is the finding's own is built and redacted here, and `rule`'s parts (redacted
+/// already) are merged in.
+fn document(f: &Finding, rule: &RuleParts) -> Value {
     let mut doc = Map::new();
     let mut put = |k: &str, v: Value| {
         doc.insert(k.to_owned(), v);
@@ -145,12 +237,6 @@ fn document(f: &Finding, data: &mut dyn FnMut(&Evidence) -> Value) -> Value {
     put("confidence", json!(confidence));
     put("message", json!(f.message));
     put("finding_info", finding_info(f));
-    if !f.evidence.is_empty() {
-        put(
-            "evidences",
-            Value::Array(f.evidence.iter().map(|e| evidence(e, data(e))).collect()),
-        );
-    }
     let resources = resources(f);
     if !resources.is_empty() {
         put("resources", Value::Array(resources));
@@ -169,7 +255,17 @@ fn document(f: &Finding, data: &mut dyn FnMut(&Evidence) -> Value) -> Value {
         }
     }
     put("unmapped", unmapped(f));
-    Value::Object(doc)
+    let mut doc = Value::Object(doc);
+    tripline_ingest::redact::value(&mut doc);
+    let merge = |doc: &mut Value, key: &str, part: &Map<String, Value>| {
+        if let Some(Value::Object(map)) = doc.get_mut(key) {
+            map.extend(part.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    };
+    merge(&mut doc, "finding_info", &rule.finding_info);
+    merge(&mut doc, "metadata", &rule.metadata);
+    merge(&mut doc, "unmapped", &rule.unmapped);
+    doc
 }
 
 /// Findings encoded at a time by one thread of [`write_lines`]: ~1 MiB of lines.
@@ -187,8 +283,19 @@ const LINES_CHUNK: usize = 64;
 pub fn write_lines(findings: &[Finding], w: &mut dyn Write, threads: usize) -> io::Result<()> {
     let encode = |chunk: &[Finding]| -> io::Result<Vec<u8>> {
         let mut buf = Vec::with_capacity(chunk.len() * 16 * 1024);
+        // Each rule's parts once per chunk; the findings (and so their rules) outlive
+        // the chunk, so a rule's address names it.
+        let mut rules: Vec<(*const RuleInfo, RuleParts)> = Vec::new();
         for f in chunk {
-            write_ocsf(f, &mut buf)?;
+            let at = Arc::as_ptr(&f.rule);
+            let i = match rules.iter().position(|(p, _)| *p == at) {
+                Some(i) => i,
+                None => {
+                    rules.push((at, RuleParts::of(f)));
+                    rules.len() - 1
+                }
+            };
+            write_ocsf_with(f, &rules[i].1, &mut buf)?;
             buf.push(b'\n');
         }
         Ok(buf)
@@ -228,35 +335,12 @@ pub fn write_lines(findings: &[Finding], w: &mut dyn Write, threads: usize) -> i
 }
 
 fn finding_info(f: &Finding) -> Value {
-    let rule = &f.rule;
-    let (analytic_type, type_id) = match rule.kind {
-        "rule" | "correlation" => ("Rule", 1),
-        "anomaly" => ("Behavioral", 2),
-        _ => ("Other", 99),
-    };
-    let mut info = json!({
+    json!({
         "uid": f.uid,
-        "title": rule.title,
-        "desc": rule.description,
-        "types": [rule.kind],
-        "analytic": {
-            "uid": rule.id,
-            "name": rule.title,
-            "type": analytic_type,
-            "type_id": type_id,
-        },
         "first_seen_time": ms(f.first_seen_us),
         "last_seen_time": ms(f.last_seen_us),
         "related_events": f.related.iter().map(|uid| json!({ "uid": uid })).collect::<Vec<_>>(),
-    });
-    let attacks: Vec<Value> = attacks(&rule.tags).iter().map(|a| a.to_json()).collect();
-    if !attacks.is_empty() {
-        info["attacks"] = Value::Array(attacks);
-    }
-    if let Some(service) = rule.service {
-        info["data_sources"] = json!([table_of(service)]);
-    }
-    info
+    })
 }
 
 fn table_of(service: Service) -> &'static str {
@@ -307,12 +391,11 @@ fn text_of<'a>(raw: Option<&'a RawValue>) -> Option<Cow<'a, str>> {
         .and_then(|r| serde_json::from_str(r.get()).ok())
 }
 
-/// An evidence artifact from one event's canonical columns; `data` is the event (or a
-/// placeholder for it).
-fn evidence(e: &Evidence, data: Value) -> Value {
+/// An evidence artifact from one event's canonical columns, read from the event's JSON
+/// `text`; `data` is the event (or a placeholder for it).
+fn evidence(text: Option<&str>, data: Value) -> Value {
     // Not an object (detectors' evidence can be anything): no fields to name.
-    let fields: EventFields<'_> = e
-        .json_text()
+    let fields: EventFields<'_> = text
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default();
     let status_code = fields
@@ -484,20 +567,7 @@ fn cloud(f: &Finding) -> Value {
 }
 
 fn metadata(f: &Finding) -> Value {
-    let mut m = json!({
-        "version": OCSF_VERSION,
-        "uid": f.uid,
-        "profiles": ["cloud"],
-        "product": {
-            "name": "Tripline",
-            "vendor_name": "Tripline",
-            "version": env!("CARGO_PKG_VERSION"),
-        },
-    });
-    if let Some(service) = f.rule.service {
-        m["log_name"] = json!(table_of(service));
-    }
-    m
+    json!({ "uid": f.uid })
 }
 
 fn unmapped(f: &Finding) -> Value {
@@ -508,10 +578,7 @@ fn unmapped(f: &Finding) -> Value {
     u.insert("related_total".into(), json!(f.count));
     u.insert("related_listed".into(), json!(f.related.len()));
     u.insert("window_start_time".into(), json!(ms(f.window_start_us)));
-    u.insert("rule_path".into(), json!(f.rule.path));
-    if !f.rule.falsepositives.is_empty() {
-        u.insert("falsepositives".into(), json!(f.rule.falsepositives));
-    }
+    // `rule_path` and `falsepositives` come from the rule's parts, merged after these.
     Value::Object(u)
 }
 

@@ -7,7 +7,7 @@ use super::*;
 use crate::correlate::Correlator;
 use crate::finding::fixtures::{hit, named_rule, rule};
 use crate::finding::Aggregator;
-use crate::model::{CmpOp, CorrelationKind, CorrelationSpec, Level, RuleInfo, WindowMode};
+use crate::model::{CmpOp, CorrelationKind, CorrelationSpec, Evidence, Level, WindowMode};
 
 const T0: i64 = 1_714_557_600_000_000;
 const MIN: i64 = 60_000_000;
@@ -126,16 +126,30 @@ fn secrets_never_leave() {
         "headers": { "Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl" },
         "request_parameters": { "password": "hunter2", "secretId": "prod/db" },
         "query": "user=bob&api_key=AKIAXXXXSECRETVALUE",
+        // Fields an artifact names, not only the event it carries.
+        "user_agent": "curl token sEcReTuAgEnT123",
+        "error_message": "denied for password=hunter3",
     })
     .into();
     let mut agg = Aggregator::new();
     agg.push(h, 0);
     let mut f = agg.finish().remove(0);
     f.message.push_str(" with password=hunter2");
-    let text = to_ocsf(&f).to_string();
-    for secret in ["hunter2", "eyJhbGciOiJIUzI1NiJ9", "AKIAXXXXSECRETVALUE"] {
-        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    let mut line = Vec::new();
+    write_ocsf(&f, &mut line).unwrap();
+    for text in [to_ocsf(&f).to_string(), String::from_utf8(line).unwrap()] {
+        for secret in [
+            "hunter2",
+            "hunter3",
+            "eyJhbGciOiJIUzI1NiJ9",
+            "AKIAXXXXSECRETVALUE",
+            "sEcReTuAgEnT123",
+        ] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
     }
+    let text = to_ocsf(&f).to_string();
+    assert!(text.contains("curl token [REDACTED]"), "{text}");
     // Identifiers responders pivot on are kept.
     assert!(text.contains("prod/db"), "{text}");
     assert!(
@@ -148,7 +162,7 @@ fn secrets_never_leave() {
 fn evidence_is_shaped_by_event_kind() {
     let artifact = |v: Value| {
         let e = Evidence::from(v);
-        evidence(&e, e.to_value())
+        evidence(e.json_text(), e.to_value())
     };
     let ct = artifact(json!({
         "event_name": "ConsoleLogin", "event_source": "signin.amazonaws.com",

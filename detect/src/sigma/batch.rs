@@ -411,7 +411,15 @@ struct JsonValues {
     /// (offset, length) of each value in `text`.
     spans: Vec<(usize, usize)>,
     text: String,
+    /// A row extracted already, by the hash of its text: a document seen before in the
+    /// batch shares that row's values instead of being walked again. JSON columns
+    /// repeat: one session's `userIdentity` is the same text in each of its calls (a
+    /// few hundred distinct among 4,096 CloudTrail events).
+    seen: HashMap<u64, u32>,
 }
+
+/// Texts shorter than this are walked each time: hashing them saves nothing.
+const MEMO_MIN_BYTES: usize = 64;
 
 impl JsonValues {
     fn new(source: StringArray, path: Vec<String>, any_case: bool) -> Self {
@@ -426,6 +434,7 @@ impl JsonValues {
             counts: vec![0; rows],
             spans: Vec::new(),
             text: String::new(),
+            seen: HashMap::new(),
         }
     }
 
@@ -457,18 +466,33 @@ impl JsonValues {
         if self.source.is_null(row) {
             return;
         }
+        let doc = self.source.value(row);
+        let key = (doc.len() >= MEMO_MIN_BYTES).then(|| {
+            use std::hash::BuildHasher;
+            foldhash::fast::FixedState::with_seed(0).hash_one(doc)
+        });
+        if let Some(key) = key {
+            match self.seen.get(&key) {
+                // The same text (checked, not trusted to the hash): the same values.
+                Some(&prev) if self.source.value(prev as usize) == doc => {
+                    let prev = prev as usize;
+                    self.start[row] = self.start[prev];
+                    self.counts[row] = self.counts[prev];
+                    return;
+                }
+                Some(_) => {}
+                None => {
+                    self.seen.insert(key, row as u32);
+                }
+            }
+        }
         let (text_len, span_len) = (self.text.len(), self.spans.len());
         let text = &mut self.text;
         let spans = &mut self.spans;
-        let ok = json::extract(
-            self.source.value(row),
-            &self.path,
-            self.any_case,
-            &mut |v: &str| {
-                spans.push((text.len(), v.len()));
-                text.push_str(v);
-            },
-        );
+        let ok = json::extract(doc, &self.path, self.any_case, &mut |v: &str| {
+            spans.push((text.len(), v.len()));
+            text.push_str(v);
+        });
         if !ok {
             // Not JSON (or cut short): no values rather than some.
             self.text.truncate(text_len);

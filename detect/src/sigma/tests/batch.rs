@@ -211,3 +211,30 @@ fn compiled_rules_can_be_shared_across_threads() {
     assert_send_sync::<CompiledRule>();
     assert_send_sync::<crate::sigma::RuleDoc>();
 }
+
+#[test]
+fn repeated_json_documents_share_their_values_and_differing_ones_do_not() {
+    // Long enough to be remembered by their text; A and B differ in the matched value
+    // only, C in a byte after it.
+    let doc = |arn: &str, tail: &str| {
+        json!({"requestParameters": {
+            "userName": "a-user-with-a-long-enough-name-to-be-worth-hashing",
+            "policyArn": arn,
+            "tail": tail,
+        }})
+    };
+    let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let read = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    let (a, b, c) = (doc(admin, "x"), doc(read, "x"), doc(admin, "y"));
+    let events: Vec<Value> = [&a, &b, &a, &c, &b, &a]
+        .iter()
+        .map(|extra| ct("AttachUserPolicy", "iam.amazonaws.com", (*extra).clone()))
+        .collect();
+    assert_eq!(
+        ct_matches(
+            "selection:\n  requestParameters.policyArn|endswith: /AdministratorAccess\ncondition: selection",
+            &events
+        ),
+        [true, false, true, true, false, true]
+    );
+}
