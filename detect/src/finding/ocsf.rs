@@ -108,7 +108,10 @@ fn write_ocsf_with(f: &Finding, rule: &RuleParts, out: &mut Vec<u8>) -> io::Resu
 
 /// Adds the `evidences` array to a document built by [`document`], when there is any.
 fn put_evidences(doc: &mut Value, evidences: Vec<Value>) {
-    if let (Value::Object(map), false) = (doc, evidences.is_empty()) {
+    if evidences.is_empty() {
+        return;
+    }
+    if let Value::Object(map) = doc {
         map.insert("evidences".into(), Value::Array(evidences));
     }
 }
@@ -283,15 +286,13 @@ const LINES_CHUNK: usize = 64;
 pub fn write_lines(findings: &[Finding], w: &mut dyn Write, threads: usize) -> io::Result<()> {
     let encode = |chunk: &[Finding]| -> io::Result<Vec<u8>> {
         let mut buf = Vec::with_capacity(chunk.len() * 16 * 1024);
-        // Each rule's parts once per chunk; the findings (and so their rules) outlive
-        // the chunk, so a rule's address names it.
-        let mut rules: Vec<(*const RuleInfo, RuleParts)> = Vec::new();
+        // Each rule's parts once per chunk (findings of one rule share its `Arc`).
+        let mut rules: Vec<(&Arc<RuleInfo>, RuleParts)> = Vec::new();
         for f in chunk {
-            let at = Arc::as_ptr(&f.rule);
-            let i = match rules.iter().position(|(p, _)| *p == at) {
+            let i = match rules.iter().position(|(r, _)| Arc::ptr_eq(r, &f.rule)) {
                 Some(i) => i,
                 None => {
-                    rules.push((at, RuleParts::of(f)));
+                    rules.push((&f.rule, RuleParts::of(f)));
                     rules.len() - 1
                 }
             };
