@@ -10,6 +10,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::identity::with_identity;
 use super::str::{flex_bool, Str};
 use super::time;
 use crate::error::RecordError;
@@ -129,49 +130,6 @@ impl Probe<'_> {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct Identity<'a> {
-    #[serde(borrow, rename = "type")]
-    kind: Option<Str<'a>>,
-    #[serde(borrow)]
-    principal_id: Option<Str<'a>>,
-    #[serde(borrow)]
-    arn: Option<Str<'a>>,
-    #[serde(borrow)]
-    account_id: Option<Str<'a>>,
-    #[serde(borrow)]
-    access_key_id: Option<Str<'a>>,
-    #[serde(borrow)]
-    user_name: Option<Str<'a>>,
-    #[serde(borrow)]
-    invoked_by: Option<Str<'a>>,
-    #[serde(borrow)]
-    session_context: Option<SessionContext<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct SessionContext<'a> {
-    #[serde(borrow)]
-    session_issuer: Option<Issuer<'a>>,
-    #[serde(borrow)]
-    attributes: Option<Attributes<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct Issuer<'a> {
-    #[serde(borrow)]
-    arn: Option<Str<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct Attributes<'a> {
-    #[serde(borrow)]
-    mfa_authenticated: Option<&'a RawValue>,
-}
-
 fn s<'a>(v: &'a Option<Str<'_>>) -> Option<&'a str> {
     v.as_ref().map(Str::as_str)
 }
@@ -194,62 +152,53 @@ pub fn append(p: &Probe<'_>, source: &str, out: &mut CloudTrailBuilder) -> Resul
             format!("`eventTime` as an ISO 8601 time, got {:?}", when.as_str()),
         )
     })?;
-    let identity: Identity<'_> = match p.user_identity {
-        Some(raw) if raw.get() != "null" => serde_json::from_str(raw.get())
-            .map_err(|e| RecordError::field(FORM, format!("`userIdentity` as an object ({e})")))?,
-        _ => Identity::default(),
-    };
-    let session = identity.session_context.as_ref();
-    let issuer_arn = session
-        .and_then(|c| c.session_issuer.as_ref())
-        .and_then(|i| s(&i.arn));
-    let mfa = session
-        .and_then(|c| c.attributes.as_ref())
-        .and_then(|a| flex_bool(a.mfa_authenticated));
-    let arn = s(&identity.arn);
-    // An assumed-role ARN ends in `/<role>/<session>`: the session name is the part
-    // responders pivot on (often the function name or the CI job).
-    let session_name = arn
-        .filter(|a| a.contains(":assumed-role/"))
-        .and_then(|a| a.rsplit('/').next());
     let request_parameters = json(p.request_parameters).map(redact::json_text);
     let response_elements = json(p.response_elements).map(redact::json_text);
     let additional = json(p.additional_event_data).map(redact::json_text);
-    let row = CloudTrailRow {
-        event_time,
-        event_id: s(&p.event_id),
-        event_source: s(&p.event_source),
-        event_name: s(&p.event_name),
-        aws_region: s(&p.aws_region),
-        account_id: s(&p.recipient_account_id).or(s(&identity.account_id)),
-        source_ip: s(&p.source_ip_address),
-        user_agent: s(&p.user_agent),
-        principal_type: s(&identity.kind),
-        principal_arn: arn.or(s(&identity.invoked_by)),
-        principal_id: s(&identity.principal_id),
-        user_name: s(&identity.user_name),
-        access_key_id: s(&identity.access_key_id),
-        session_issuer_arn: issuer_arn,
-        session_name,
-        invoked_by: s(&identity.invoked_by),
-        mfa_authenticated: mfa,
-        error_code: s(&p.error_code),
-        error_message: s(&p.error_message),
-        read_only: flex_bool(p.read_only),
-        event_type: s(&p.event_type),
-        management_event: flex_bool(p.management_event),
-        event_category: s(&p.event_category),
-        request_id: s(&p.request_id),
-        vpc_endpoint_id: s(&p.vpc_endpoint_id),
-        request_parameters: request_parameters.as_deref(),
-        response_elements: response_elements.as_deref(),
-        resources: json(p.resources),
-        additional_event_data: additional.as_deref(),
-        user_identity: json(p.user_identity),
-        source,
-    };
-    out.append(&row);
-    Ok(())
+    with_identity(json(p.user_identity), |identity| {
+        fn id(v: &Option<Box<str>>) -> Option<&str> {
+            v.as_deref()
+        }
+        let arn = id(&identity.arn);
+        // An assumed-role ARN ends in `/<role>/<session>`: the session name is the part
+        // responders pivot on (often the function name or the CI job).
+        let session_name = arn
+            .filter(|a| a.contains(":assumed-role/"))
+            .and_then(|a| a.rsplit('/').next());
+        out.append(&CloudTrailRow {
+            event_time,
+            event_id: s(&p.event_id),
+            event_source: s(&p.event_source),
+            event_name: s(&p.event_name),
+            aws_region: s(&p.aws_region),
+            account_id: s(&p.recipient_account_id).or(id(&identity.account_id)),
+            source_ip: s(&p.source_ip_address),
+            user_agent: s(&p.user_agent),
+            principal_type: id(&identity.kind),
+            principal_arn: arn.or(id(&identity.invoked_by)),
+            principal_id: id(&identity.principal_id),
+            user_name: id(&identity.user_name),
+            access_key_id: id(&identity.access_key_id),
+            session_issuer_arn: id(&identity.issuer_arn),
+            session_name,
+            invoked_by: id(&identity.invoked_by),
+            mfa_authenticated: identity.mfa_authenticated,
+            error_code: s(&p.error_code),
+            error_message: s(&p.error_message),
+            read_only: flex_bool(p.read_only),
+            event_type: s(&p.event_type),
+            management_event: flex_bool(p.management_event),
+            event_category: s(&p.event_category),
+            request_id: s(&p.request_id),
+            vpc_endpoint_id: s(&p.vpc_endpoint_id),
+            request_parameters: request_parameters.as_deref(),
+            response_elements: response_elements.as_deref(),
+            resources: json(p.resources),
+            additional_event_data: additional.as_deref(),
+            user_identity: json(p.user_identity),
+            source,
+        })
+    })
 }
 
 #[cfg(test)]

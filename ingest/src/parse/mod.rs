@@ -1,7 +1,8 @@
 //! Parsers: one record (a JSON document or a text line) into rows of the canonical
 //! tables. Recognition is by content, never by file name, so mixed folders work.
 //!
-//! - [`cloudtrail`]: CloudTrail events, on the hot path with a typed, borrowing parse.
+//! - [`cloudtrail`]: CloudTrail events, on the hot path with a typed, borrowing parse
+//!   (`identity`: their `userIdentity`, parsed once per distinct document).
 //! - [`envelope`]: containers — `{"Records":[…]}` documents, EventBridge envelopes of
 //!   CloudTrail events, CloudWatch Logs subscription payloads — opened recursively.
 //! - [`lambda`]: Lambda event payloads, Powertools logs, API Gateway access logs.
@@ -15,6 +16,7 @@
 
 pub mod cloudtrail;
 pub mod envelope;
+mod identity;
 pub mod lambda;
 pub mod runtime;
 pub(crate) mod str;
