@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
@@ -63,46 +63,30 @@ pub fn write_ocsf(f: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
 
 /// [`write_ocsf`] with the rule's parts built already (once per rule, not per finding).
 fn write_ocsf_with(f: &Finding, rule: &RuleParts, out: &mut Vec<u8>) -> io::Result<()> {
-    let data: Vec<Option<Cow<'_, str>>> = f
-        .evidence
-        .iter()
-        .map(|e| e.json_text().map(tripline_ingest::redact::json_text))
-        .collect();
     let mut doc = document(f, rule);
-    let evidences = data
-        .iter()
-        .map(|text| evidence(text.as_deref(), Value::Null))
-        .collect();
-    put_evidences(&mut doc, evidences);
+    if !f.evidence.is_empty() {
+        // A place for `evidences` among the sorted keys; the artifacts are written there.
+        put_evidences(&mut doc, vec![Value::Null]);
+    }
     let Value::Object(top) = &doc else {
         unreachable!("document() builds an object")
     };
-    write_object(top, out, &mut |k, v, out| match (k, v) {
-        ("evidences", Value::Array(items)) => {
-            out.push(b'[');
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(b',');
-                }
-                let raw = data.get(n).map(|t| t.as_deref().unwrap_or("null"));
-                match (item, raw) {
-                    (Value::Object(fields), Some(raw)) => {
-                        write_object(fields, out, &mut |k, v, out| {
-                            if k == "data" {
-                                out.extend_from_slice(raw.as_bytes());
-                                Ok(())
-                            } else {
-                                Ok(serde_json::to_writer(&mut *out, v)?)
-                            }
-                        })?
-                    }
-                    _ => serde_json::to_writer(&mut *out, item)?,
-                }
-            }
-            out.push(b']');
-            Ok(())
+    write_object(top, out, &mut |k, v, out| {
+        if k != "evidences" {
+            return Ok(serde_json::to_writer(&mut *out, v)?);
         }
-        _ => Ok(serde_json::to_writer(&mut *out, v)?),
+        out.push(b'[');
+        for (n, e) in f.evidence.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            match e.json_text().map(tripline_ingest::redact::json_text) {
+                Some(text) => write_artifact(Some(&text), &text, out)?,
+                None => write_artifact(None, "null", out)?,
+            }
+        }
+        out.push(b']');
+        Ok(())
     })
 }
 
@@ -392,74 +376,194 @@ fn text_of<'a>(raw: Option<&'a RawValue>) -> Option<Cow<'a, str>> {
         .and_then(|r| serde_json::from_str(r.get()).ok())
 }
 
-/// An evidence artifact from one event's canonical columns, read from the event's JSON
-/// `text`; `data` is the event (or a placeholder for it).
-fn evidence(text: Option<&str>, data: Value) -> Value {
+/// The OCSF objects an evidence artifact names, read from the event's canonical
+/// columns. The event itself (`data`) sorts between `api` and `http_request`, so an
+/// artifact is written as these fields, `data`, then [`ArtifactTail`]'s: the order of
+/// serde_json's sorted maps, the same bytes from [`evidence`] and [`write_artifact`].
+#[derive(Serialize, Default)]
+struct ArtifactHead<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actor: Option<Actor<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api: Option<Api<'a>>,
+}
+
+/// The fields of an artifact after `data`.
+#[derive(Serialize, Default)]
+struct ArtifactTail<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_request: Option<HttpRequest<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_response: Option<HttpResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    src_endpoint: Option<Endpoint<'a>>,
+}
+
+#[derive(Serialize)]
+struct Actor<'a> {
+    user: User<'a>,
+}
+
+#[derive(Serialize)]
+struct User<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential_uid: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<Cow<'a, str>>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uid: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize)]
+struct Api<'a> {
+    operation: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<Uid<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<ApiResponse<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<Named<'a>>,
+}
+
+#[derive(Serialize)]
+struct Uid<'a> {
+    uid: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct ApiResponse<'a> {
+    error: Cow<'a, str>,
+    /// `null` when the event has none (CloudTrail often omits it).
+    error_message: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize)]
+struct Named<'a> {
+    name: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct HttpRequest<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_method: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<Url<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_agent: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize)]
+struct Url<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_string: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize)]
+struct HttpResponse {
+    code: i64,
+}
+
+#[derive(Serialize)]
+struct Endpoint<'a> {
+    ip: Cow<'a, str>,
+}
+
+/// The artifact fields of the event whose JSON is `text`.
+fn artifact(text: Option<&str>) -> (ArtifactHead<'_>, ArtifactTail<'_>) {
     // Not an object (detectors' evidence can be anything): no fields to name.
     let fields: EventFields<'_> = text
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default();
-    let status_code = fields
-        .status_code
-        .and_then(|r| serde_json::from_str::<i64>(r.get()).ok());
+    let uid = text_of(fields.principal_arn).or_else(|| text_of(fields.auth_principal));
+    let name = uid.as_ref().map(|arn| match arn {
+        Cow::Borrowed(a) => Cow::Borrowed(short_name(a)),
+        Cow::Owned(a) => Cow::Owned(short_name(a).to_owned()),
+    });
+    let user = User {
+        credential_uid: text_of(fields.access_key_id),
+        name,
+        kind: text_of(fields.principal_type),
+        uid,
+    };
+    let has_user = user.uid.is_some() || user.kind.is_some() || user.credential_uid.is_some();
+    let api = text_of(fields.event_name).map(|operation| Api {
+        operation,
+        request: text_of(fields.request_id).map(|uid| Uid { uid }),
+        response: text_of(fields.error_code).map(|error| ApiResponse {
+            error,
+            error_message: text_of(fields.error_message),
+        }),
+        service: text_of(fields.event_source).map(|name| Named { name }),
+    });
+    let (path, query_string) = (text_of(fields.path), text_of(fields.query));
+    let url = (path.is_some() || query_string.is_some()).then_some(Url { path, query_string });
+    let http = HttpRequest {
+        http_method: text_of(fields.http_method),
+        url,
+        user_agent: text_of(fields.user_agent),
+    };
+    let has_http = http.http_method.is_some() || http.url.is_some() || http.user_agent.is_some();
+    let head = ArtifactHead {
+        actor: has_user.then_some(Actor { user }),
+        api,
+    };
+    let tail = ArtifactTail {
+        http_request: has_http.then_some(http),
+        http_response: fields
+            .status_code
+            .and_then(|r| serde_json::from_str::<i64>(r.get()).ok())
+            .map(|code| HttpResponse { code }),
+        src_endpoint: text_of(fields.source_ip).map(|ip| Endpoint { ip }),
+    };
+    (head, tail)
+}
+
+/// An evidence artifact as a document: the artifact fields of the event whose JSON is
+/// `text`, and `data`, the event (or a placeholder for it).
+fn evidence(text: Option<&str>, data: Value) -> Value {
+    let (head, tail) = artifact(text);
     let mut out = Map::new();
-    let mut user = Map::new();
-    if let Some(arn) = text_of(fields.principal_arn).or_else(|| text_of(fields.auth_principal)) {
-        user.insert("uid".into(), json!(arn));
-        user.insert("name".into(), json!(short_name(&arn)));
-    }
-    if let Some(t) = text_of(fields.principal_type) {
-        user.insert("type".into(), json!(t));
-    }
-    if let Some(k) = text_of(fields.access_key_id) {
-        user.insert("credential_uid".into(), json!(k));
-    }
-    if !user.is_empty() {
-        out.insert("actor".into(), json!({ "user": user }));
-    }
-    if let Some(op) = text_of(fields.event_name) {
-        let mut api = json!({ "operation": op });
-        if let Some(svc) = text_of(fields.event_source) {
-            api["service"] = json!({ "name": svc });
+    for part in [serde_json::to_value(head), serde_json::to_value(tail)] {
+        if let Ok(Value::Object(fields)) = part {
+            out.extend(fields);
         }
-        if let Some(id) = text_of(fields.request_id) {
-            api["request"] = json!({ "uid": id });
-        }
-        if let Some(code) = text_of(fields.error_code) {
-            api["response"] =
-                json!({ "error": code, "error_message": text_of(fields.error_message) });
-        }
-        out.insert("api".into(), api);
-    }
-    if let Some(ip) = text_of(fields.source_ip) {
-        out.insert("src_endpoint".into(), json!({ "ip": ip }));
-    }
-    let mut http = Map::new();
-    if let Some(m) = text_of(fields.http_method) {
-        http.insert("http_method".into(), json!(m));
-    }
-    let (path, query) = (text_of(fields.path), text_of(fields.query));
-    if path.is_some() || query.is_some() {
-        let mut url = Map::new();
-        if let Some(p) = path {
-            url.insert("path".into(), json!(p));
-        }
-        if let Some(q) = query {
-            url.insert("query_string".into(), json!(q));
-        }
-        http.insert("url".into(), Value::Object(url));
-    }
-    if let Some(ua) = text_of(fields.user_agent) {
-        http.insert("user_agent".into(), json!(ua));
-    }
-    if !http.is_empty() {
-        out.insert("http_request".into(), Value::Object(http));
-    }
-    if let Some(code) = status_code {
-        out.insert("http_response".into(), json!({ "code": code }));
     }
     out.insert("data".into(), data);
     Value::Object(out)
+}
+
+/// Writes the artifact of the event whose (redacted) JSON is `text`, with `data`, JSON
+/// text, copied as it is: the bytes of serialising [`evidence`] without building it.
+fn write_artifact(text: Option<&str>, data: &str, out: &mut Vec<u8>) -> io::Result<()> {
+    let (head, tail) = artifact(text);
+    out.push(b'{');
+    write_fields(&head, out)?;
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"data\":");
+    out.extend_from_slice(data.as_bytes());
+    out.push(b',');
+    if !write_fields(&tail, out)? {
+        out.pop(); // the comma: nothing follows `data`
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// Writes the fields of `part`, a struct, as they appear inside its JSON object (no
+/// braces); false when it has none.
+fn write_fields(part: &impl Serialize, out: &mut Vec<u8>) -> io::Result<bool> {
+    let at = out.len();
+    serde_json::to_writer(&mut *out, part)?;
+    // `{…}`: drop the closing brace, then the opening one.
+    out.pop();
+    out.remove(at);
+    Ok(out.len() > at)
 }
 
 fn resources(f: &Finding) -> Vec<Value> {
