@@ -86,7 +86,7 @@ fn load_batches() -> Vec<RecordBatch> {
 fn bench(c: &mut Criterion) {
     let rules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../rules");
     let files = read_dir(&rules_dir).expect("rules folder");
-    let set = RuleSet::load(&files);
+    let set = std::sync::Arc::new(RuleSet::load(&files));
     let batches = load_batches();
     let events: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
     let ct: Vec<usize> = set.rules_for(Table::CloudTrail).collect();
@@ -104,7 +104,7 @@ fn bench(c: &mut Criterion) {
         };
         group.bench_with_input(BenchmarkId::new("cloudtrail_rules", n), &n, |b, _| {
             b.iter(|| {
-                let mut det = Detector::new(&set, sel.clone());
+                let mut det = Detector::new(set.clone(), sel.clone());
                 for batch in &batches {
                     det.process(Table::CloudTrail, batch).expect("evaluates");
                 }

@@ -133,6 +133,11 @@ pub enum DetectError {
         error: std::io::Error,
     },
 
+    /// Log files could not be read (a missing or unreadable path, a failed write to
+    /// the quarantine). Blame: the input or directory the error names.
+    #[error("{0}")]
+    Input(Box<tripline_ingest::IngestError>),
+
     /// A bug: a state the engine should never reach.
     #[error("internal error: {0}")]
     Internal(String),

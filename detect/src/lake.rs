@@ -525,7 +525,7 @@ fn check_plan_read_only(plan: &LogicalPlan) -> Result<(), DetectError> {
 }
 
 /// The session: memory pool, spill directory, information schema, JSON functions.
-fn build_context(options: &LakeOptions) -> Result<SessionContext, DetectError> {
+pub(crate) fn build_context(options: &LakeOptions) -> Result<SessionContext, DetectError> {
     let setup = |what: &str, e: &dyn fmt::Display| {
         DetectError::Internal(format!("setting up the query engine: {what}: {e}"))
     };

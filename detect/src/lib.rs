@@ -11,8 +11,12 @@
 //!   write.
 //! - [`output`]: query results written as `table`, `csv` or `json`
 //!   ([`OutputFormat`], [`write_result`]), times in UTC RFC 3339.
+//! - [`pipeline`]: the one detection pipeline ([`Pipeline`]: rules, correlations,
+//!   detectors, minimum level, allowlist; `process` / `advance` / `finish`), fed from
+//!   files or from the lake merged across tables in event-time order
+//!   ([`pipeline::detect`]), findings out through [`pipeline::FindingSink`]s.
 //! - [`engine`]: rule sets loaded and run over batches ([`engine::Detector`]), rule
-//!   tests, events read back from the lake.
+//!   tests.
 //! - [`eval`]: findings scored against a simulated corpus's labels (precision,
 //!   recall, false findings per million benign events).
 //! - [`model`]: what passes between the detection stages: [`RuleInfo`], [`Hit`],
@@ -59,6 +63,7 @@ pub mod finding;
 pub mod lake;
 pub mod model;
 pub mod output;
+pub mod pipeline;
 pub mod sigma;
 pub mod simulate;
 pub mod suppress;
@@ -69,4 +74,5 @@ pub use finding::{finding_uid, to_ocsf, Aggregator};
 pub use lake::{LakeOptions, LakeSession, QueryResult, ReadOnlyStatement};
 pub use model::{EventContext, Finding, Hit, Level, RuleInfo, Service};
 pub use output::{write_batches, write_result, OutputFormat};
+pub use pipeline::{Pipeline, PipelineConfig};
 pub use suppress::Allowlist;

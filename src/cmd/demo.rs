@@ -13,9 +13,10 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use tripline_detect::output::{write_result, OutputFormat};
+use tripline_detect::pipeline::{self, FindingSink, FindingTable, Input, PipelineConfig};
 use tripline_detect::simulate::{self, SimulateConfig};
 use tripline_detect::LakeSession;
-use tripline_detect::Level;
+use tripline_detect::{Finding, Level};
 use tripline_ingest::IngestConfig;
 
 /// The embedded sample: (relative path, bytes). The same files are the fixtures of
@@ -141,9 +142,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         "\n$ tripline detect --lake {} --format table",
         lake.display()
     )?;
-    let set = tripline_detect::engine::RuleSet::load(&super::rules::load_files(&[], &[])?);
-    let sample = super::detect::detect_lake(&set, &lake, None, None, false)?;
-    super::detect::write_table(&mut out, &sample.findings)?;
+    let set = super::detect::rule_set(&[], &[])?;
+    let sample = pipeline::detect(
+        &Input::Lake {
+            dir: lake.clone(),
+            from: None,
+            to: None,
+        },
+        PipelineConfig::new(set.clone()),
+    )?;
+    write_table(&mut out, &sample.output.findings)?;
 
     // Detection, part 2: a simulated week with labelled attacks, end to end.
     let sim = dir.join("simulated");
@@ -166,9 +174,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         written.attacks.len()
     )?;
     writeln!(out, "\n$ tripline eval {}", sim.display())?;
-    let eval = super::eval::evaluate_corpus(&sim, &set, Level::Medium, false)?;
+    let eval = super::eval::evaluate_corpus(&sim, set, Level::Medium, false)?;
     writeln!(out, "alerts (medium and above):")?;
-    super::detect::write_table(&mut out, &eval.findings)?;
+    write_table(&mut out, &eval.findings)?;
     writeln!(out)?;
     super::eval::print_report(&mut out, &eval.report, &eval.notes)?;
 
@@ -180,5 +188,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         sim.display(),
         written.manifest.detect_from
     )?;
+    Ok(())
+}
+
+/// Findings as the `--format table` listing.
+fn write_table(out: &mut dyn Write, findings: &[Finding]) -> anyhow::Result<()> {
+    let mut table = FindingTable::new(out);
+    table.write(findings)?;
+    table.flush()?;
     Ok(())
 }

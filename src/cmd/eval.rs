@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Args;
+use std::sync::Arc;
+
 use tripline_detect::engine::RuleSet;
 use tripline_detect::eval::{evaluate, read_labels, EvalReport};
+use tripline_detect::pipeline::{Input, PipelineConfig};
 use tripline_ingest::IngestConfig;
 
 use super::UsageError;
@@ -48,11 +51,8 @@ pub struct EvalRun {
 
 /// Runs `tripline eval`.
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let set = RuleSet::load(&super::rules::load_files(&args.rules, &[])?);
-    for e in &set.errors {
-        eprintln!("tripline: rule skipped: {e}");
-    }
-    let run = evaluate_corpus(&args.dir, &set, args.min_level.level(), !args.json)?;
+    let set = super::detect::rule_set(&args.rules, &[])?;
+    let run = evaluate_corpus(&args.dir, set, args.min_level.level(), !args.json)?;
     if let Some(path) = &args.findings {
         let mut w = std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
@@ -78,7 +78,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 /// scores the findings of level `min` and above against `labels.jsonl`.
 pub fn evaluate_corpus(
     dir: &Path,
-    set: &RuleSet,
+    set: Arc<RuleSet>,
     min: tripline_detect::Level,
     progress: bool,
 ) -> anyhow::Result<EvalRun> {
@@ -119,18 +119,23 @@ pub fn evaluate_corpus(
         .context("starting the async runtime")?
         .block_on(tripline_detect::baseline::build(&lake, &opts))?;
 
-    let run = super::detect::detect_lake(set, &lake, Some(&detect_from), None, true)?;
-    let events: u64 = run.stats.events.values().sum();
-    let findings: Vec<_> = run
-        .findings
-        .into_iter()
-        .filter(|f| f.level >= min)
-        .collect();
-    let report = evaluate(&findings, &labels, events);
+    let mut cfg = PipelineConfig::new(set);
+    cfg.min_level = min;
+    let input = Input::Lake {
+        dir: lake,
+        from: Some(detect_from),
+        to: None,
+    };
+    let run = tripline_detect::pipeline::detect(&input, cfg)?;
+    let report = evaluate(
+        &run.output.findings,
+        &labels,
+        run.output.report.events_total(),
+    );
     Ok(EvalRun {
         report,
-        findings,
-        notes: run.notes,
+        findings: run.output.findings,
+        notes: run.output.report.notes,
     })
 }
 

@@ -94,7 +94,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match args.command {
         RulesCommand::Test { dir, verbose } => {
-            let set = load(dir.as_deref())?;
+            let set = std::sync::Arc::new(load(dir.as_deref())?);
             for e in &set.errors {
                 writeln!(out, "ERROR {e}")?;
             }

@@ -7,12 +7,10 @@
 //!   matching rows, grouped into findings or fed to correlations.
 //! - [`alerts_out`]: findings appended to the lake's `alerts` table.
 //! - [`event`]: one matching row read out as context and evidence.
-//! - [`lake_input`]: events read back from the lake (`detect --lake`).
 //! - [`ruletest`]: `tests:` of each rule through the real ingest parsers.
 
 pub mod alerts_out;
 pub mod event;
-pub mod lake_input;
 pub mod ruleset;
 pub mod ruletest;
 pub mod run;

@@ -2,6 +2,8 @@
 //! test event parsed by the ingest parsers into Arrow batches, the rule evaluated over
 //! them, hits grouped into findings — and compared with what the test expects.
 
+use std::sync::Arc;
+
 use super::ruleset::RuleSet;
 use super::run::{Detector, Selection};
 use crate::sigma::RuleTest;
@@ -24,7 +26,7 @@ pub struct TestOutcome {
 }
 
 /// Runs every test of every rule and correlation in `set`, in load order.
-pub fn run_tests(set: &RuleSet) -> Vec<TestOutcome> {
+pub fn run_tests(set: &Arc<RuleSet>) -> Vec<TestOutcome> {
     let mut out = Vec::new();
     for (i, rule) in set.rules.iter().enumerate() {
         let sel = Selection {
@@ -66,7 +68,7 @@ pub fn run_tests(set: &RuleSet) -> Vec<TestOutcome> {
 }
 
 fn run_one(
-    set: &RuleSet,
+    set: &Arc<RuleSet>,
     sel: Selection,
     id: &str,
     title: &str,
@@ -93,7 +95,7 @@ fn run_one(
             format!("test event does not ingest ({pos}): {reason}"),
         );
     }
-    let mut det = Detector::new(set, sel);
+    let mut det = Detector::new(Arc::clone(set), sel);
     for (table, batch) in &parsed.batches {
         if let Err(e) = det.process(*table, batch) {
             return outcome(false, format!("evaluation failed: {e}"));

@@ -51,9 +51,10 @@ pub struct RunStats {
     pub hits: BTreeMap<String, u64>,
 }
 
-/// A detection run in progress.
-pub struct Detector<'r> {
-    set: &'r RuleSet,
+/// A detection run in progress. It shares the rule set (`Arc`), so a long-running
+/// pipeline can own it without borrowing from its caller.
+pub struct Detector {
+    set: Arc<RuleSet>,
     rules: Vec<bool>,
     correlations: Vec<bool>,
     force_emit: bool,
@@ -62,9 +63,9 @@ pub struct Detector<'r> {
     stats: RunStats,
 }
 
-impl<'r> Detector<'r> {
+impl Detector {
     /// A run of the rules of `set` chosen by `sel`.
-    pub fn new(set: &'r RuleSet, sel: Selection) -> Self {
+    pub fn new(set: Arc<RuleSet>, sel: Selection) -> Self {
         let pick = |n: usize, only: &Option<Vec<usize>>| -> Vec<bool> {
             match only {
                 None => vec![true; n],
@@ -72,7 +73,6 @@ impl<'r> Detector<'r> {
             }
         };
         Detector {
-            set,
             rules: pick(set.rules.len(), &sel.rules),
             correlations: pick(set.correlations.len(), &sel.correlations),
             force_emit: sel.force_emit,
@@ -83,6 +83,7 @@ impl<'r> Detector<'r> {
                 .map(|c| Correlator::new(c.spec.clone()))
                 .collect(),
             stats: RunStats::default(),
+            set,
         }
     }
 
@@ -175,7 +176,7 @@ impl<'r> Detector<'r> {
             // hits only at the end of input, so which events come first is not known
             // here.
             let keys = string_columns(&corr_cols[0].0);
-            let (set, correlators) = (self.set, &mut self.correlators);
+            let (set, correlators) = (&*self.set, &mut self.correlators);
             for g in group_rows(&keys, &rows, |_| 0) {
                 for (rank, &row) in g.rows.iter().enumerate() {
                     let whole = rank < MAX_EVIDENCE;
@@ -216,9 +217,23 @@ impl<'r> Detector<'r> {
         Ok(())
     }
 
-    /// Ends the run: every finding, in a deterministic order (first seen, then uid).
-    pub fn finish(mut self) -> (Vec<Finding>, RunStats) {
-        let mut findings = self.aggregator.finish();
+    /// The findings that event time `watermark_us` makes final: windows of
+    /// single-event rules that end at or before it, and correlation windows it has
+    /// closed. A stream calls this as its watermark moves; a batch run need not.
+    pub fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
+        let mut findings = self.aggregator.drain_closed(watermark_us);
+        for (c, corr) in self.correlators.iter_mut().enumerate() {
+            if self.correlations[c] {
+                findings.extend(corr.advance(watermark_us));
+            }
+        }
+        findings
+    }
+
+    /// Ends the run: every finding still open, in no particular order (the
+    /// [`Pipeline`](crate::pipeline::Pipeline) orders what it reports, once).
+    pub fn finish(&mut self) -> (Vec<Finding>, RunStats) {
+        let mut findings = std::mem::replace(&mut self.aggregator, Aggregator::new()).finish();
         // Correlators buffer their hits in event-time order and process them at the
         // end of input, so files read in any order give the same findings.
         for (c, corr) in self.correlators.iter_mut().enumerate() {
@@ -226,13 +241,12 @@ impl<'r> Detector<'r> {
                 findings.extend(corr.finish());
             }
         }
-        findings.sort_by(|a, b| (a.first_seen_us, &a.uid).cmp(&(b.first_seen_us, &b.uid)));
-        (findings, self.stats)
+        (findings, std::mem::take(&mut self.stats))
     }
 
     /// The rule set this run evaluates.
-    pub fn rule_set(&self) -> &'r RuleSet {
-        self.set
+    pub fn rule_set(&self) -> &RuleSet {
+        &self.set
     }
 }
 
