@@ -53,6 +53,24 @@ pub struct Options {
     pub only: Option<Family>,
 }
 
+impl Options {
+    /// Options of a run with `threads` workers, batches of `rows` rows or `bytes`
+    /// bytes, records up to `max_record` bytes, and only the family `only` if given.
+    pub fn new(
+        threads: usize,
+        (rows, bytes): (usize, usize),
+        max_record: usize,
+        only: Option<Family>,
+    ) -> Self {
+        Options {
+            threads,
+            batch: BatchPolicy { rows, bytes },
+            max_record,
+            only,
+        }
+    }
+}
+
 /// Live counters, readable while a run is in progress (for progress bars).
 #[derive(Debug, Default)]
 pub struct Progress {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::driver::{self, BatchPolicy, Options, Progress};
+use crate::driver::{self, Options, Progress};
 use crate::error::IngestError;
 use crate::lake;
 use crate::parse::Family;
@@ -60,15 +60,8 @@ pub fn ingest(cfg: &IngestConfig, progress: &Progress) -> Result<Summary, Ingest
         .unwrap_or_else(|| lake::default_quarantine(&cfg.lake));
     let sink = LakeSink::open(&cfg.lake, quarantine.clone())?;
     let sources = source::expand(&cfg.inputs, Some(&cfg.lake))?;
-    let opts = Options {
-        threads: cfg.threads,
-        batch: BatchPolicy {
-            rows: cfg.batch_rows,
-            bytes: cfg.batch_bytes,
-        },
-        max_record: cfg.max_record,
-        only: cfg.only,
-    };
+    let batch = (cfg.batch_rows, cfg.batch_bytes);
+    let opts = Options::new(cfg.threads, batch, cfg.max_record, cfg.only);
     let mut summary = driver::run(&sources, &sink, &opts, progress)?;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.quarantine_dir = quarantine.display().to_string();

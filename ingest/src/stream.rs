@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use arrow::record_batch::RecordBatch;
 
-use crate::driver::{self, BatchPolicy, Options, Progress, Records};
+use crate::driver::{self, Options, Progress, Records};
 use crate::error::IngestError;
 use crate::parse::{self, Family};
 use crate::position::{Context, Position};
@@ -78,15 +78,8 @@ pub fn read_batches<E>(
 ) -> Result<Result<Summary, E>, IngestError> {
     let started = Instant::now();
     let sources = source::expand(&cfg.inputs, None)?;
-    let opts = Options {
-        threads: cfg.threads,
-        batch: BatchPolicy {
-            rows: cfg.batch_rows,
-            bytes: cfg.batch_bytes,
-        },
-        max_record: cfg.max_record,
-        only: cfg.only,
-    };
+    let batch = (cfg.batch_rows, cfg.batch_bytes);
+    let opts = Options::new(cfg.threads, batch, cfg.max_record, cfg.only);
     let (tx, rx) = crossbeam_channel::bounded::<(Table, RecordBatch)>(CHANNEL_BATCHES);
     let stop = AtomicBool::new(false);
     let mut consumer_error = None;
@@ -131,15 +124,7 @@ pub struct Parsed {
 /// JSON-lines file would be), named `source` in positions.
 pub fn parse_records<'a>(source: &str, records: impl IntoIterator<Item = &'a [u8]>) -> Parsed {
     // One batch per table: the rows are already in memory, so no limit applies.
-    let opts = Options {
-        threads: 1,
-        batch: BatchPolicy {
-            rows: usize::MAX,
-            bytes: usize::MAX,
-        },
-        max_record: usize::MAX,
-        only: None,
-    };
+    let opts = Options::new(1, (usize::MAX, usize::MAX), usize::MAX, None);
     let mut out = MemoryOutput::detached();
     let mut sink = Records::new(&opts, None, &mut out);
     let source: Arc<str> = Arc::from(source);

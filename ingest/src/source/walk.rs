@@ -138,9 +138,7 @@ mod tests {
     fn a_missing_input_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope");
-        let e = expand(std::slice::from_ref(&missing), None)
-            .err()
-            .expect("missing input fails");
+        let e = expand(std::slice::from_ref(&missing), None).expect_err("missing input fails");
         assert!(e.to_string().contains("nope"), "{e}");
     }
 }

@@ -19,7 +19,7 @@ const FORM: &str = "ALB target group event";
 /// An ALB event: `requestContext.elb`.
 pub(super) fn read(v: &Value, rc: &Map<String, Value>) -> Option<Event> {
     rc.contains_key("elb")
-        .then(|| Event::new(FORM, typed(v).unwrap_or_else(|| lenient(v))))
+        .then(|| Event::read(FORM, v, typed, lenient))
 }
 
 /// ALB passes the query as received (still percent-encoded): `query` keeps it, the

@@ -37,18 +37,14 @@ pub(super) fn is_v2(obj: &Map<String, Value>, rc: &Map<String, Value>) -> bool {
 
 /// An HTTP API event (payload format 2.0; Function URLs are recognised before).
 pub(super) fn http(v: &Value, obj: &Map<String, Value>, rc: &Map<String, Value>) -> Option<Event> {
-    is_v2(obj, rc).then(|| {
-        let req = http_typed(v).unwrap_or_else(|| http_lenient(v, Trigger::ApigwHttp));
-        Event::new(HTTP, req)
-    })
+    is_v2(obj, rc)
+        .then(|| Event::read(HTTP, v, http_typed, |v| http_lenient(v, Trigger::ApigwHttp)))
 }
 
 /// A REST event: `httpMethod` at the top or in `requestContext`.
 pub(super) fn rest(v: &Value, obj: &Map<String, Value>, rc: &Map<String, Value>) -> Option<Event> {
-    (obj.contains_key("httpMethod") || rc.contains_key("httpMethod")).then(|| {
-        let req = rest_typed(v).unwrap_or_else(|| rest_lenient(v, Trigger::ApigwRest));
-        Event::new(REST, req)
-    })
+    let rest = obj.contains_key("httpMethod") || rc.contains_key("httpMethod");
+    rest.then(|| Event::read(REST, v, rest_typed, |v| rest_lenient(v, Trigger::ApigwRest)))
 }
 
 /// A REST event read with its type; `None` when it does not fit.

@@ -17,7 +17,7 @@ pub(super) fn read(v: &Value, obj: &Map<String, Value>) -> Option<Event> {
     let keys = ["detail-type", "source", "detail"];
     keys.iter()
         .all(|k| obj.contains_key(*k))
-        .then(|| Event::new(FORM, typed(v).unwrap_or_else(|| lenient(v))))
+        .then(|| Event::read(FORM, v, typed, lenient))
 }
 
 fn req(

@@ -19,10 +19,8 @@ pub(super) fn read(v: &Value, obj: &Map<String, Value>, rc: &Map<String, Value>)
         .get("domainName")
         .and_then(Value::as_str)
         .is_some_and(|d| d.contains(".lambda-url."));
-    (url && is_v2(obj, rc)).then(|| {
-        let req = typed(v).unwrap_or_else(|| http_lenient(v, Trigger::FunctionUrl));
-        Event::new(FORM, req)
-    })
+    (url && is_v2(obj, rc))
+        .then(|| Event::read(FORM, v, typed, |v| http_lenient(v, Trigger::FunctionUrl)))
 }
 
 /// A Function URL event read with its type; `None` when it does not fit.

@@ -157,6 +157,17 @@ impl Event {
     fn new(form: &'static str, req: Req) -> Self {
         Event { form, req }
     }
+
+    /// `v` read with its `aws_lambda_events` type, or — when a real-world event does
+    /// not fit the type — leniently from the JSON value.
+    fn read(
+        form: &'static str,
+        v: &Value,
+        typed: fn(&Value) -> Option<Req>,
+        lenient: impl FnOnce(&Value) -> Req,
+    ) -> Self {
+        Event::new(form, typed(v).unwrap_or_else(|| lenient(v)))
+    }
 }
 
 /// Recognises one Lambda event (not a `Records` container) by its keys and reads it:

@@ -14,7 +14,7 @@ const FORM: &str = "S3 event record";
 
 /// Reads an S3 event record (recognised by its `eventSource` or its `s3.bucket`).
 pub(super) fn read(v: &Value) -> Event {
-    Event::new(FORM, typed(v).unwrap_or_else(|| lenient(v)))
+    Event::read(FORM, v, typed, lenient)
 }
 
 /// S3 keys in events are form-encoded (`+` for space); the path is `/bucket/key`.

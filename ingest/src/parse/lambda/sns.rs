@@ -13,7 +13,7 @@ const FORM: &str = "SNS record";
 
 /// Reads an SNS record (recognised by its `EventSource` or its `Sns` object).
 pub(super) fn read(v: &Value) -> Event {
-    Event::new(FORM, typed(v).unwrap_or_else(|| lenient(v)))
+    Event::read(FORM, v, typed, lenient)
 }
 
 /// An SNS record read with its type; `None` when it does not fit.

@@ -12,7 +12,7 @@ const FORM: &str = "SQS record";
 
 /// Reads an SQS message (recognised by its `eventSource`).
 pub(super) fn read(v: &Value) -> Event {
-    Event::new(FORM, typed(v).unwrap_or_else(|| lenient(v)))
+    Event::read(FORM, v, typed, lenient)
 }
 
 /// An SQS message read with its type; `None` when it does not fit.
