@@ -171,11 +171,37 @@ impl V2<'_> {
     }
 }
 
+/// The [`V2`] of a typed 2.0 event (`ApiGatewayV2httpRequest` or
+/// `LambdaFunctionUrlRequest`, whose types name these fields alike), with its
+/// `trigger` and HTTP `method`.
+macro_rules! v2_of {
+    ($e:expr, $trigger:expr, $method:expr) => {{
+        let rc = &$e.request_context;
+        let h = &rc.http;
+        V2 {
+            trigger: $trigger,
+            time_epoch: rc.time_epoch,
+            time: rc.time.as_deref(),
+            request_id: rc.request_id.as_deref(),
+            account_id: rc.account_id.as_deref(),
+            domain_name: rc.domain_name.as_deref(),
+            source_ip: h.source_ip.as_deref(),
+            user_agent: h.user_agent.as_deref(),
+            method: $method,
+            raw_path: $e.raw_path.as_deref(),
+            path: h.path.as_deref(),
+            raw_query: $e.raw_query_string.as_deref(),
+            body: $e.body.as_ref(),
+            body_b64: $e.is_base64_encoded,
+        }
+    }};
+}
+pub(super) use v2_of;
+
 /// An HTTP API event read with its type; `None` when it does not fit.
 pub(super) fn http_typed(v: &Value) -> Option<Req> {
     let e = ApiGatewayV2httpRequest::deserialize(v).ok()?;
     let rc = &e.request_context;
-    let h = &rc.http;
     let auth = rc.authorizer.as_ref().and_then(|a| {
         a.jwt
             .as_ref()
@@ -187,22 +213,7 @@ pub(super) fn http_typed(v: &Value) -> Option<Req> {
             .or_else(|| a.iam.as_ref().and_then(|i| clean(i.user_arn.as_deref())))
             .or_else(|| authorizer_principal(|k| a.fields.get(k)))
     });
-    let v2 = V2 {
-        trigger: Trigger::ApigwHttp,
-        time_epoch: rc.time_epoch,
-        time: rc.time.as_deref(),
-        request_id: rc.request_id.as_deref(),
-        account_id: rc.account_id.as_deref(),
-        domain_name: rc.domain_name.as_deref(),
-        source_ip: h.source_ip.as_deref(),
-        user_agent: h.user_agent.as_deref(),
-        method: Some(h.method.as_str()),
-        raw_path: e.raw_path.as_deref(),
-        path: h.path.as_deref(),
-        raw_query: e.raw_query_string.as_deref(),
-        body: e.body.as_ref(),
-        body_b64: e.is_base64_encoded,
-    };
+    let v2 = v2_of!(e, Trigger::ApigwHttp, Some(rc.http.method.as_str()));
     let headers = header_map(&e.headers, &HeaderMap::new());
     Some(v2.req(
         headers,

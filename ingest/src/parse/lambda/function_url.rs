@@ -6,7 +6,7 @@ use aws_lambda_events::lambda_function_urls::LambdaFunctionUrlRequest;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::apigw::{http_lenient, is_v2, V2};
+use super::apigw::{http_lenient, is_v2, v2_of, V2};
 use super::read::{clean, header_map, sorted};
 use super::{Event, Req};
 use crate::table::Trigger;
@@ -27,23 +27,11 @@ pub(super) fn read(v: &Value, obj: &Map<String, Value>, rc: &Map<String, Value>)
 pub(super) fn typed(v: &Value) -> Option<Req> {
     let e = LambdaFunctionUrlRequest::deserialize(v).ok()?;
     let rc = &e.request_context;
-    let h = &rc.http;
-    let v2 = V2 {
-        trigger: Trigger::FunctionUrl,
-        time_epoch: rc.time_epoch,
-        time: rc.time.as_deref(),
-        request_id: rc.request_id.as_deref(),
-        account_id: rc.account_id.as_deref(),
-        domain_name: rc.domain_name.as_deref(),
-        source_ip: h.source_ip.as_deref(),
-        user_agent: h.user_agent.as_deref(),
-        method: h.method.as_deref(),
-        raw_path: e.raw_path.as_deref(),
-        path: h.path.as_deref(),
-        raw_query: e.raw_query_string.as_deref(),
-        body: e.body.as_ref(),
-        body_b64: e.is_base64_encoded,
-    };
+    let v2 = v2_of!(
+        e,
+        Trigger::FunctionUrl,
+        e.request_context.http.method.as_deref()
+    );
     let auth = rc
         .authorizer
         .as_ref()
