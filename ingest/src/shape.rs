@@ -447,43 +447,19 @@ fn zero_digits(s: &str) -> String {
     out
 }
 
-/// Decodes `%XX` escapes once (and `+` as a space in form encoding). Borrowed when
-/// there is nothing to decode.
+/// Decodes `%XX` escapes once (and `+` as a space in form encoding), leaving a `%`
+/// that starts no escape as it is. Borrowed when there is nothing to decode.
 pub(crate) fn percent_decode(s: &str, plus_as_space: bool) -> Cow<'_, str> {
-    let b = s.as_bytes();
-    let escaped =
-        |i: usize| i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit();
-    if !b
-        .iter()
-        .enumerate()
-        .any(|(i, c)| (*c == b'%' && escaped(i)) || (plus_as_space && *c == b'+'))
-    {
-        return Cow::Borrowed(s);
+    if plus_as_space && s.contains('+') {
+        // `+` is replaced before decoding, so an escaped `%2B` stays a plus.
+        let spaced = s.replace('+', " ");
+        return Cow::Owned(
+            percent_encoding::percent_decode_str(&spaced)
+                .decode_utf8_lossy()
+                .into_owned(),
+        );
     }
-    let hex = |c: u8| match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => c - b'A' + 10,
-    };
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if escaped(i) => {
-                out.push(hex(b[i + 1]) << 4 | hex(b[i + 2]));
-                i += 3;
-            }
-            b'+' if plus_as_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy()
 }
 
 /// The character-class template of a string that is no benign value kind.

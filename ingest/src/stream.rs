@@ -1,26 +1,29 @@
 //! Reading sources into Arrow batches for a consumer, without a lake: what
 //! `tripline detect <PATH>...` and rule tests run on.
 //!
-//! Sources are parsed in parallel (one worker per core, as in [`crate::pipeline`]); each
-//! worker hands full batches to a bounded channel and the consumer runs on the calling
-//! thread, so memory stays bounded by `threads × batch + channel capacity` whatever the
-//! input size. Bad records go to the quarantine directory exactly as in an ingest
+//! [`read_batches`] runs the [driver](crate::driver) with the
+//! [channel sink](crate::sink::ChannelSink): sources are parsed in parallel (one
+//! worker per core) and the consumer runs on the calling thread, so memory stays
+//! bounded by `threads × batch + channel capacity` whatever the input size. Bad
+//! records go to the quarantine directory exactly as in an ingest
 //! (`<dir>/<source hash>.jsonl`), and the [`Summary`] counts them.
+//! [`parse_records`] parses records already in memory.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use arrow::record_batch::RecordBatch;
 
-use crate::error::{IngestError, RecordError};
-use crate::parse::{self, Family, Sink};
-use crate::pipeline::{parse_source, Progress, StoredCounts, Summary};
+use crate::driver::{self, Options, Progress, Records};
+use crate::error::IngestError;
+use crate::parse::{self, Family};
 use crate::position::{Context, Position};
-use crate::quarantine::QuarantineWriter;
-use crate::source::{self, FileRange, SourceId};
-use crate::table::{Table, Tables};
+use crate::sink::{ChannelSink, MemoryOutput};
+use crate::source;
+use crate::summary::Summary;
+use crate::table::Table;
 
 /// How to read sources into batches.
 #[derive(Debug, Clone)]
@@ -33,6 +36,8 @@ pub struct StreamConfig {
     pub threads: usize,
     /// Rows per batch.
     pub batch_rows: usize,
+    /// Approximate bytes per batch (whichever limit is reached first).
+    pub batch_bytes: usize,
     /// Largest record accepted, in bytes.
     pub max_record: usize,
     /// Accept only this family of records; `None` accepts both.
@@ -52,6 +57,9 @@ impl StreamConfig {
             // them was a fifth of a one-core `detect` (perf). Per-batch costs of the
             // rule engine are negligible at this size.
             batch_rows: 4 * 1024,
+            // No byte limit: the row limit alone keeps batches small, and `detect`'s
+            // batches stay the size its benchmarks were tuned on.
+            batch_bytes: usize::MAX,
             max_record: 16 << 20,
             only: None,
         }
@@ -69,206 +77,35 @@ pub fn read_batches<E>(
     mut consume: impl FnMut(Table, RecordBatch) -> Result<(), E>,
 ) -> Result<Result<Summary, E>, IngestError> {
     let started = Instant::now();
-    let units = work_units(source::expand(&cfg.inputs, None)?, cfg.threads.max(1));
-    progress
-        .sources_total
-        .store(units.len() as u64, Ordering::Relaxed);
-    let next = AtomicUsize::new(0);
-    let threads = cfg.threads.max(1).min(units.len().max(1));
+    let sources = source::expand(&cfg.inputs, None)?;
+    let batch = (cfg.batch_rows, cfg.batch_bytes);
+    let opts = Options::new(cfg.threads, batch, cfg.max_record, cfg.only);
     let (tx, rx) = crossbeam_channel::bounded::<(Table, RecordBatch)>(CHANNEL_BATCHES);
+    let stop = AtomicBool::new(false);
     let mut consumer_error = None;
-    let results: Vec<Result<Summary, IngestError>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let tx = tx.clone();
-                let (units, next) = (&units, &next);
-                s.spawn(move || {
-                    let mut total = Summary::default();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(unit) = units.get(i) else { break };
-                        let one = stream_source(cfg, unit, &tx, progress)?;
-                        progress.sources_done.fetch_add(1, Ordering::Relaxed);
-                        total.merge(one);
-                    }
-                    Ok(total)
-                })
-            })
-            .collect();
-        drop(tx);
+    let result = std::thread::scope(|s| {
+        let sink = ChannelSink::new(tx, cfg.quarantine.clone(), &stop);
+        // The driver owns the sink, whose sender it drops when the run ends: that
+        // ends the loop below.
+        let run = s.spawn(move || driver::run(&sources, &sink, &opts, progress));
         for (table, batch) in rx.iter() {
             if consumer_error.is_none() {
                 if let Err(e) = consume(table, batch) {
                     // Keep draining so that workers blocked on the channel finish.
                     consumer_error = Some(e);
-                    next.store(usize::MAX / 2, Ordering::Relaxed);
+                    stop.store(true, Ordering::Relaxed);
                 }
             }
         }
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        run.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
     });
     if let Some(e) = consumer_error {
         return Ok(Err(e));
     }
-    let mut summary = Summary::default();
-    for r in results {
-        summary.merge(r?);
-    }
-    summary.bytes_read = progress.bytes.load(Ordering::Relaxed);
+    let mut summary = result?;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.quarantine_dir = cfg.quarantine.display().to_string();
-    summary.damaged_sources.sort();
     Ok(Ok(summary))
-}
-
-/// What one worker reads at a time: a whole source, or a range of a large JSON-lines
-/// file ([`source::line_ranges`]) so that one big file still keeps every core busy.
-enum Unit {
-    Whole(SourceId),
-    Range(SourceId, FileRange),
-}
-
-/// The sources as units of work for `threads` workers: a large JSON-lines file is cut
-/// into ranges of decreasing size ([`source::guided_line_ranges`]), anything else is
-/// read whole. The consumer shares a core with a worker, so workers do not progress
-/// at the same pace: with equal ranges the last one taken was parsed alone while the
-/// other workers idled (~0.2 s of a 1.2 s run on 2 cores, perf); ranges that shrink
-/// to a few MiB at the end keep every worker busy until the last few MiB.
-fn work_units(sources: Vec<SourceId>, threads: usize) -> Vec<Unit> {
-    let mut units = Vec::with_capacity(sources.len());
-    for src in sources {
-        match source::guided_line_ranges(&src, threads) {
-            Some(ranges) => units.extend(ranges.into_iter().map(|r| Unit::Range(src.clone(), r))),
-            None => units.push(Unit::Whole(src)),
-        }
-    }
-    units
-}
-
-/// The sink of one streamed source: batches go to the channel as they fill.
-struct ChannelSink<'a> {
-    cfg: &'a StreamConfig,
-    /// The part of the file being read, when it is a range: its quarantine lines get
-    /// line numbers in the whole file.
-    range: Option<&'a FileRange>,
-    tables: Tables,
-    tx: &'a crossbeam_channel::Sender<(Table, RecordBatch)>,
-    quarantine: QuarantineWriter,
-    summary: Summary,
-    stored: StoredCounts,
-    error: Option<IngestError>,
-}
-
-impl ChannelSink<'_> {
-    fn flush(&mut self, table: Table, force: bool) {
-        let b = self.tables.get_mut(table);
-        if b.is_empty() || (!force && b.len() < self.cfg.batch_rows) {
-            return;
-        }
-        let batch = b.finish();
-        *self
-            .summary
-            .rows_written
-            .entry(table.name().into())
-            .or_default() += batch.num_rows() as u64;
-        // The consumer only hangs up after a failure it reports itself.
-        let _ = self.tx.send((table, batch));
-    }
-}
-
-impl Sink for ChannelSink<'_> {
-    fn tables(&mut self) -> &mut Tables {
-        &mut self.tables
-    }
-
-    fn stored(&mut self, table: Table) {
-        self.stored.add(table, &mut self.summary);
-        self.flush(table, false);
-    }
-
-    fn quarantined(&mut self, pos: &Position, raw: &[u8], reason: &RecordError) {
-        self.summary.count_quarantined(reason);
-        let mut in_file;
-        let pos = match self.range.filter(|r| r.start > 0) {
-            Some(r) => {
-                in_file = pos.clone();
-                in_file.line = r.line_in_file(pos.line);
-                &in_file
-            }
-            None => pos,
-        };
-        if let Err(e) = self.quarantine.write(pos, raw, reason) {
-            self.error.get_or_insert(e);
-        }
-    }
-
-    fn skipped(&mut self, reason: &'static str) {
-        self.summary.count_skipped(reason);
-    }
-
-    fn accepts(&self, family: Family) -> bool {
-        self.cfg.only.is_none_or(|f| f == family)
-    }
-}
-
-fn stream_source(
-    cfg: &StreamConfig,
-    unit: &Unit,
-    tx: &crossbeam_channel::Sender<(Table, RecordBatch)>,
-    progress: &Progress,
-) -> Result<Summary, IngestError> {
-    let (src, range) = match unit {
-        Unit::Whole(src) => (src, None),
-        Unit::Range(src, r) => (src, Some(r)),
-    };
-    let name = src.name();
-    // The hash only names the quarantine file, which most runs never write: it is
-    // taken from the file afterwards when needed, not from every byte as it is read.
-    let opened = match range {
-        Some(r) => r.open_unhashed(progress.bytes.clone())?,
-        None => source::open_unhashed(src, progress.bytes.clone())?,
-    };
-    let hash = opened.hash.clone();
-    let tmp = cfg
-        .quarantine
-        .join(format!(".tmp-{}-{}", std::process::id(), unique_suffix()));
-    let mut sink = ChannelSink {
-        cfg,
-        range,
-        tables: Tables::default(),
-        tx,
-        quarantine: QuarantineWriter::new(tmp),
-        summary: Summary::default(),
-        stored: StoredCounts::default(),
-        error: None,
-    };
-    let start = range.map_or(0, |r| r.start);
-    if let Some(damage) = parse_source(opened, &name, start, cfg.max_record, progress, &mut sink) {
-        sink.summary.damaged_sources.push(damage);
-    }
-    for t in Table::ALL {
-        sink.flush(t, true);
-    }
-    if let Some(e) = sink.error.take() {
-        return Err(e);
-    }
-    sink.stored.fold_into(&mut sink.summary);
-    if !sink.quarantine.is_empty() {
-        let hash = hash.finish()?;
-        sink.quarantine
-            .commit(&cfg.quarantine.join(format!("{}.jsonl", &hash[..32])))?;
-    }
-    // A file read in ranges is one source, counted by its first range.
-    sink.summary.sources_ingested = u64::from(start == 0);
-    Ok(sink.summary)
-}
-
-fn unique_suffix() -> u64 {
-    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Records parsed in memory (rule tests, the streaming service's messages): the
@@ -286,34 +123,11 @@ pub struct Parsed {
 /// Parses JSON or text records held in memory (each item one record, as one line of a
 /// JSON-lines file would be), named `source` in positions.
 pub fn parse_records<'a>(source: &str, records: impl IntoIterator<Item = &'a [u8]>) -> Parsed {
-    struct MemSink {
-        tables: Tables,
-        parsed: Parsed,
-        stored: StoredCounts,
-    }
-    impl Sink for MemSink {
-        fn tables(&mut self) -> &mut Tables {
-            &mut self.tables
-        }
-        fn stored(&mut self, table: Table) {
-            self.stored.add(table, &mut self.parsed.summary);
-        }
-        fn quarantined(&mut self, pos: &Position, _raw: &[u8], reason: &RecordError) {
-            self.parsed.summary.count_quarantined(reason);
-            self.parsed
-                .quarantined
-                .push((pos.render(), reason.to_string()));
-        }
-        fn skipped(&mut self, reason: &'static str) {
-            self.parsed.summary.count_skipped(reason);
-        }
-    }
-    let mut sink = MemSink {
-        tables: Tables::default(),
-        parsed: Parsed::default(),
-        stored: StoredCounts::default(),
-    };
-    let source: std::sync::Arc<str> = std::sync::Arc::from(source);
+    // One batch per table: the rows are already in memory, so no limit applies.
+    let opts = Options::new(1, (usize::MAX, usize::MAX), usize::MAX, None);
+    let mut out = MemoryOutput::detached();
+    let mut sink = Records::new(&opts, None, &mut out);
+    let source: Arc<str> = Arc::from(source);
     let ctx = Context::default();
     for (i, bytes) in records.into_iter().enumerate() {
         let pos = Position {
@@ -329,16 +143,12 @@ pub fn parse_records<'a>(source: &str, records: impl IntoIterator<Item = &'a [u8
             parse::text_record(trimmed, &pos, &ctx, &mut sink);
         }
     }
-    let mut rows = BTreeMap::new();
-    for t in Table::ALL {
-        let b = sink.tables.get_mut(t);
-        if !b.is_empty() {
-            let batch = b.finish();
-            rows.insert(t.name().to_string(), batch.num_rows() as u64);
-            sink.parsed.batches.push((t, batch));
-        }
+    // A memory output never fails.
+    let summary = sink.end().expect("memory output cannot fail");
+    let collected = out.take();
+    Parsed {
+        batches: collected.batches,
+        quarantined: collected.quarantined,
+        summary,
     }
-    sink.parsed.summary.rows_written = rows;
-    sink.stored.fold_into(&mut sink.parsed.summary);
-    sink.parsed
 }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
-use super::input::{hashing_reader, Opened, SourceHash, SourceId};
+use super::{open_raw, FileSource, Hashing, Opened, Rereadable};
 use crate::error::IngestError;
 
 /// Smallest range worth a worker of its own: below this, one pass is as fast.
@@ -63,42 +63,34 @@ impl FileRange {
         }
     }
 
-    /// Opens the range: a reader of its bytes, hashed as they are read.
-    pub fn open(&self, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
-        self.open_with(counter, true)
-    }
-
-    /// [`Self::open`], with the range's hash taken only if it is asked for.
-    pub fn open_unhashed(&self, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
-        self.open_with(counter, false)
-    }
-
-    fn open_with(&self, counter: Arc<AtomicU64>, hash_now: bool) -> Result<Opened, IngestError> {
+    /// Opens the range: a reader of its bytes (never gzip: only plain files are cut),
+    /// hashed as `hashing` says.
+    pub fn open(&self, hashing: Hashing, counter: Arc<AtomicU64>) -> Result<Opened, IngestError> {
         let err = |source| IngestError::Input {
             path: self.path.clone(),
             source,
         };
         let mut file = File::open(&self.path).map_err(err)?;
         file.seek(SeekFrom::Start(self.start)).map_err(err)?;
-        let (hasher, hash) = if hash_now {
-            SourceHash::running()
-        } else {
-            let hash = SourceHash::deferred(self.path.clone(), self.start, Some(self.end));
-            (None, hash)
+        let again = Rereadable {
+            path: self.path.clone(),
+            start: self.start,
+            end: Some(self.end),
         };
-        let reader = hashing_reader(Box::new(file.take(self.end - self.start)), hasher, counter);
-        Ok(Opened::plain(Box::new(reader), hash))
+        let raw = Box::new(file.take(self.end - self.start));
+        let name = self.path.display().to_string();
+        open_raw(&name, raw, Some(again), hashing, counter, false)
     }
 }
 
 /// Splits `id` into up to `parts` ranges at line boundaries, each at least
 /// [`MIN_RANGE_BYTES`] long, when it is a plain JSON-lines file; `None` when it should
 /// be read whole (stdin, gzip, small, or not line-oriented).
-pub fn line_ranges(id: &SourceId, parts: usize) -> Option<Vec<FileRange>> {
-    let parts = parts.min((id.size / MIN_RANGE_BYTES) as usize) as u64;
+pub fn line_ranges(id: &FileSource, parts: usize) -> Option<Vec<FileRange>> {
+    let parts = parts.min((id.size() / MIN_RANGE_BYTES) as usize) as u64;
     // In u128: a size near u64::MAX (an unknown length) must not overflow.
     let guesses: Vec<u64> = (1..parts)
-        .map(|k| (u128::from(id.size) * u128::from(k) / u128::from(parts)) as u64)
+        .map(|k| (u128::from(id.size()) * u128::from(k) / u128::from(parts)) as u64)
         .collect();
     cut(id, &guesses)
 }
@@ -113,14 +105,14 @@ pub const MIN_TAIL_RANGE_BYTES: u64 = 4 << 20;
 /// each other instead of one of them parsing a whole equal share while the others
 /// idle. `None` as for [`line_ranges`]: a file under two [`MIN_RANGE_BYTES`] or one
 /// that is not plain JSON lines is read whole.
-pub fn guided_line_ranges(id: &SourceId, workers: usize) -> Option<Vec<FileRange>> {
-    if workers < 2 || id.size < 2 * MIN_RANGE_BYTES {
+pub fn guided_line_ranges(id: &FileSource, workers: usize) -> Option<Vec<FileRange>> {
+    if workers < 2 || id.size() < 2 * MIN_RANGE_BYTES {
         return None;
     }
     let mut guesses = Vec::new();
     let mut at = 0u64;
     loop {
-        let left = id.size - at;
+        let left = id.size() - at;
         let step = (left / (2 * workers as u64)).max(MIN_TAIL_RANGE_BYTES);
         if left < step + MIN_TAIL_RANGE_BYTES {
             break;
@@ -133,8 +125,8 @@ pub fn guided_line_ranges(id: &SourceId, workers: usize) -> Option<Vec<FileRange
 
 /// Ranges of `id` starting at 0 and at the first line start at or after each of the
 /// ascending `guesses`; `None` when there is no guess or `id` is not plain JSON lines.
-fn cut(id: &SourceId, guesses: &[u64]) -> Option<Vec<FileRange>> {
-    let path = id.path.as_ref()?;
+fn cut(id: &FileSource, guesses: &[u64]) -> Option<Vec<FileRange>> {
+    let path = id.path();
     if guesses.is_empty() || !first_line_is_json(path).unwrap_or(false) {
         return None;
     }
@@ -144,20 +136,20 @@ fn cut(id: &SourceId, guesses: &[u64]) -> Option<Vec<FileRange>> {
         let Some(at) = next_line_start(&mut file, guess.max(*starts.last()?)).ok()? else {
             break;
         };
-        if at > *starts.last()? && at < id.size {
+        if at > *starts.last()? && at < id.size() {
             starts.push(at);
         }
     }
     if starts.len() < 2 {
         return None;
     }
-    let ends = starts[1..].iter().copied().chain([id.size]);
+    let ends = starts[1..].iter().copied().chain([id.size()]);
     Some(
         starts
             .iter()
             .zip(ends)
             .map(|(&start, end)| FileRange {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 start,
                 end,
                 first_line: OnceLock::new(),
@@ -219,13 +211,9 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn source(path: &Path) -> SourceId {
+    fn source(path: &Path) -> FileSource {
         let meta = std::fs::metadata(path).unwrap();
-        SourceId {
-            path: Some(path.to_path_buf()),
-            size: meta.len(),
-            mtime_ns: 0,
-        }
+        FileSource::with_key(path.to_path_buf(), meta.len(), 0)
     }
 
     fn jsonl(dir: &Path, lines: usize) -> PathBuf {
@@ -258,7 +246,7 @@ mod tests {
             lines +=
                 memchr::memchr_iter(b'\n', &bytes[r.start as usize..r.end as usize]).count() as u64;
             let mut got = Vec::new();
-            r.open(Arc::new(AtomicU64::new(0)))
+            r.open(Hashing::WhileReading, Arc::new(AtomicU64::new(0)))
                 .unwrap()
                 .reader
                 .read_to_end(&mut got)
@@ -308,7 +296,7 @@ mod tests {
         writeln!(f, "  {{}}]}}").unwrap();
         f.flush().unwrap();
         drop(f);
-        assert!(source(&pretty).size > 2 * MIN_RANGE_BYTES);
+        assert!(source(&pretty).size() > 2 * MIN_RANGE_BYTES);
         assert!(line_ranges(&source(&pretty), 4).is_none());
         let gz = dir.path().join("events.jsonl.gz");
         let mut e =
@@ -317,19 +305,9 @@ mod tests {
             .unwrap();
         e.finish().unwrap();
         // Sized as if large, so that only the content check can refuse it.
-        let big_gz = SourceId {
-            size: 1 << 30,
-            ..source(&gz)
-        };
+        let big_gz = FileSource::with_key(gz.clone(), 1 << 30, 0);
         assert!(line_ranges(&big_gz, 4).is_none());
-        assert!(line_ranges(
-            &SourceId {
-                path: None,
-                size: u64::MAX,
-                mtime_ns: 0
-            },
-            4
-        )
-        .is_none());
+        // Stdin has no size and is never cut.
+        assert!(crate::source::Source::ranges(&crate::source::StdinSource, 4).is_none());
     }
 }

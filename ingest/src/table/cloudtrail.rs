@@ -8,7 +8,7 @@
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{ArrayRef, BooleanBuilder, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
 use super::{timestamp_array, timestamp_type, utf8, TableBuilder};
@@ -16,74 +16,72 @@ use super::{timestamp_array, timestamp_type, utf8, TableBuilder};
 /// The Arrow schema of `cloudtrail`.
 pub fn schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                // `eventTime` (or a shipper's `@timestamp`), µs UTC.
-                Field::new("event_time", timestamp_type(), false),
-                // `eventID`: unique per event, the id findings cite.
-                utf8("event_id"),
-                // `eventSource`, e.g. `iam.amazonaws.com`.
-                utf8("event_source"),
-                // `eventName`, the API call, e.g. `CreateAccessKey`.
-                utf8("event_name"),
-                // `awsRegion`.
-                utf8("aws_region"),
-                // `recipientAccountId`, else `userIdentity.accountId`.
-                utf8("account_id"),
-                // `sourceIPAddress`: an IP, or a service name for AWS-internal calls.
-                utf8("source_ip"),
-                // `userAgent`.
-                utf8("user_agent"),
-                // `userIdentity.type`: Root, IAMUser, AssumedRole, AWSService, ...
-                utf8("principal_type"),
-                // `userIdentity.arn`; for services, `userIdentity.invokedBy`.
-                utf8("principal_arn"),
-                // `userIdentity.principalId`.
-                utf8("principal_id"),
-                // `userIdentity.userName` (IAM users and root).
-                utf8("user_name"),
-                // `userIdentity.accessKeyId`: ASIA… temporary or AKIA… long-term key.
-                utf8("access_key_id"),
-                // `userIdentity.sessionContext.sessionIssuer.arn`: the role behind a session.
-                utf8("session_issuer_arn"),
-                // Role session name: the last part of an assumed-role ARN.
-                utf8("session_name"),
-                // `userIdentity.invokedBy`: the AWS service that made the call.
-                utf8("invoked_by"),
-                // `userIdentity.sessionContext.attributes.mfaAuthenticated`.
-                Field::new("mfa_authenticated", DataType::Boolean, true),
-                // `errorCode`, e.g. `AccessDenied`; null on success.
-                utf8("error_code"),
-                // `errorMessage` (often absent even when `errorCode` is set).
-                utf8("error_message"),
-                // `readOnly`.
-                Field::new("read_only", DataType::Boolean, true),
-                // `eventType`: AwsApiCall, AwsServiceEvent, AwsConsoleSignIn, ...
-                utf8("event_type"),
-                // `managementEvent`.
-                Field::new("management_event", DataType::Boolean, true),
-                // `eventCategory`: Management, Data, Insight.
-                utf8("event_category"),
-                // `requestID`.
-                utf8("request_id"),
-                // `vpcEndpointId`.
-                utf8("vpc_endpoint_id"),
-                // `requestParameters` as JSON text (secrets redacted).
-                utf8("request_parameters"),
-                // `responseElements` as JSON text (secrets redacted).
-                utf8("response_elements"),
-                // `resources` as JSON text.
-                utf8("resources"),
-                // `additionalEventData` as JSON text.
-                utf8("additional_event_data"),
-                // The whole `userIdentity` as JSON text, for paths without a column.
-                utf8("user_identity"),
-                // Where the row came from: `path@offset`.
-                Field::new("source", DataType::Utf8, false),
-            ]))
-        })
-        .clone()
+    super::schema_once(&SCHEMA, || {
+        vec![
+            // `eventTime` (or a shipper's `@timestamp`), µs UTC.
+            Field::new("event_time", timestamp_type(), false),
+            // `eventID`: unique per event, the id findings cite.
+            utf8("event_id"),
+            // `eventSource`, e.g. `iam.amazonaws.com`.
+            utf8("event_source"),
+            // `eventName`, the API call, e.g. `CreateAccessKey`.
+            utf8("event_name"),
+            // `awsRegion`.
+            utf8("aws_region"),
+            // `recipientAccountId`, else `userIdentity.accountId`.
+            utf8("account_id"),
+            // `sourceIPAddress`: an IP, or a service name for AWS-internal calls.
+            utf8("source_ip"),
+            // `userAgent`.
+            utf8("user_agent"),
+            // `userIdentity.type`: Root, IAMUser, AssumedRole, AWSService, ...
+            utf8("principal_type"),
+            // `userIdentity.arn`; for services, `userIdentity.invokedBy`.
+            utf8("principal_arn"),
+            // `userIdentity.principalId`.
+            utf8("principal_id"),
+            // `userIdentity.userName` (IAM users and root).
+            utf8("user_name"),
+            // `userIdentity.accessKeyId`: ASIA… temporary or AKIA… long-term key.
+            utf8("access_key_id"),
+            // `userIdentity.sessionContext.sessionIssuer.arn`: the role behind a session.
+            utf8("session_issuer_arn"),
+            // Role session name: the last part of an assumed-role ARN.
+            utf8("session_name"),
+            // `userIdentity.invokedBy`: the AWS service that made the call.
+            utf8("invoked_by"),
+            // `userIdentity.sessionContext.attributes.mfaAuthenticated`.
+            Field::new("mfa_authenticated", DataType::Boolean, true),
+            // `errorCode`, e.g. `AccessDenied`; null on success.
+            utf8("error_code"),
+            // `errorMessage` (often absent even when `errorCode` is set).
+            utf8("error_message"),
+            // `readOnly`.
+            Field::new("read_only", DataType::Boolean, true),
+            // `eventType`: AwsApiCall, AwsServiceEvent, AwsConsoleSignIn, ...
+            utf8("event_type"),
+            // `managementEvent`.
+            Field::new("management_event", DataType::Boolean, true),
+            // `eventCategory`: Management, Data, Insight.
+            utf8("event_category"),
+            // `requestID`.
+            utf8("request_id"),
+            // `vpcEndpointId`.
+            utf8("vpc_endpoint_id"),
+            // `requestParameters` as JSON text (secrets redacted).
+            utf8("request_parameters"),
+            // `responseElements` as JSON text (secrets redacted).
+            utf8("response_elements"),
+            // `resources` as JSON text.
+            utf8("resources"),
+            // `additionalEventData` as JSON text.
+            utf8("additional_event_data"),
+            // The whole `userIdentity` as JSON text, for paths without a column.
+            utf8("user_identity"),
+            // Where the row came from: `path@offset`.
+            Field::new("source", DataType::Utf8, false),
+        ]
+    })
 }
 
 /// One CloudTrail event, borrowed from the parser's buffer.

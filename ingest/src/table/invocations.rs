@@ -8,7 +8,7 @@
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{ArrayRef, Int32Builder, Int64Builder, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
 use super::{timestamp_array, timestamp_type, utf8, TableBuilder};
@@ -57,51 +57,49 @@ impl Trigger {
 /// The Arrow schema of `invocations`.
 pub fn schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                // Request time (trigger's request time, log timestamp, or envelope time).
-                Field::new("time", timestamp_type(), false),
-                // AWS account of the function or API.
-                utf8("account_id"),
-                // AWS region.
-                utf8("region"),
-                // Function name, when the log carries it (Powertools, log group).
-                utf8("function_name"),
-                // Lambda request id when known, else the trigger's request id.
-                utf8("request_id"),
-                // The trigger's own request id (API Gateway `requestContext.requestId`,
-                // SQS `messageId`, SNS `MessageId`, S3 `x-amz-request-id`, EventBridge `id`).
-                utf8("trigger_request_id"),
-                // apigw_rest, apigw_http, alb, function_url, sqs, sns, s3, eventbridge, other.
-                Field::new("trigger", DataType::Utf8, false),
-                // Caller IP.
-                utf8("source_ip"),
-                // Caller user agent.
-                utf8("user_agent"),
-                // HTTP method.
-                utf8("http_method"),
-                // Request path.
-                utf8("path"),
-                // Raw query string (redacted).
-                utf8("query"),
-                // Request headers as a JSON object (Authorization, cookies, keys redacted).
-                utf8("headers"),
-                // Request body size in bytes (decoded).
-                Field::new("body_size", DataType::Int64, true),
-                // The event the function received, redacted JSON text, bounded in size.
-                utf8("payload"),
-                // The payload with values replaced by type tokens.
-                utf8("payload_shape"),
-                // Authenticated principal (authorizer claims, IAM caller, SNS topic...).
-                utf8("auth_principal"),
-                // HTTP status (access logs and ALB/API responses).
-                Field::new("status_code", DataType::Int32, true),
-                // Where the row came from: `path@offset`.
-                Field::new("source", DataType::Utf8, false),
-            ]))
-        })
-        .clone()
+    super::schema_once(&SCHEMA, || {
+        vec![
+            // Request time (trigger's request time, log timestamp, or envelope time).
+            Field::new("time", timestamp_type(), false),
+            // AWS account of the function or API.
+            utf8("account_id"),
+            // AWS region.
+            utf8("region"),
+            // Function name, when the log carries it (Powertools, log group).
+            utf8("function_name"),
+            // Lambda request id when known, else the trigger's request id.
+            utf8("request_id"),
+            // The trigger's own request id (API Gateway `requestContext.requestId`,
+            // SQS `messageId`, SNS `MessageId`, S3 `x-amz-request-id`, EventBridge `id`).
+            utf8("trigger_request_id"),
+            // apigw_rest, apigw_http, alb, function_url, sqs, sns, s3, eventbridge, other.
+            Field::new("trigger", DataType::Utf8, false),
+            // Caller IP.
+            utf8("source_ip"),
+            // Caller user agent.
+            utf8("user_agent"),
+            // HTTP method.
+            utf8("http_method"),
+            // Request path.
+            utf8("path"),
+            // Raw query string (redacted).
+            utf8("query"),
+            // Request headers as a JSON object (Authorization, cookies, keys redacted).
+            utf8("headers"),
+            // Request body size in bytes (decoded).
+            Field::new("body_size", DataType::Int64, true),
+            // The event the function received, redacted JSON text, bounded in size.
+            utf8("payload"),
+            // The payload with values replaced by type tokens.
+            utf8("payload_shape"),
+            // Authenticated principal (authorizer claims, IAM caller, SNS topic...).
+            utf8("auth_principal"),
+            // HTTP status (access logs and ALB/API responses).
+            Field::new("status_code", DataType::Int32, true),
+            // Where the row came from: `path@offset`.
+            Field::new("source", DataType::Utf8, false),
+        ]
+    })
 }
 
 /// One invocation.

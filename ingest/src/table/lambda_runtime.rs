@@ -5,7 +5,7 @@
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
 use super::{timestamp_array, timestamp_type, utf8, TableBuilder};
@@ -48,38 +48,36 @@ impl RuntimeKind {
 /// The Arrow schema of `lambda_runtime`.
 pub fn schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                // Line time (log timestamp or envelope time).
-                Field::new("time", timestamp_type(), false),
-                // Function name (log group `/aws/lambda/<name>` or the log itself).
-                utf8("function_name"),
-                // Lambda request id.
-                utf8("request_id"),
-                // start, end, report, timeout, error, init, log.
-                Field::new("kind", DataType::Utf8, false),
-                // `Duration` in ms (report), or the timeout limit (timeout).
-                Field::new("duration_ms", DataType::Float64, true),
-                // `Billed Duration` in ms.
-                Field::new("billed_ms", DataType::Float64, true),
-                // `Memory Size` in MB.
-                Field::new("memory_mb", DataType::Int64, true),
-                // `Max Memory Used` in MB.
-                Field::new("max_memory_mb", DataType::Int64, true),
-                // `Init Duration` in ms: present on cold starts.
-                Field::new("init_ms", DataType::Float64, true),
-                // Telemetry `status` (success, error, timeout) or log level.
-                utf8("status"),
-                // True when the function logged `cold_start` or the report has an init.
-                Field::new("cold_start", DataType::Boolean, true),
-                // The log message, redacted and bounded (function log lines, errors).
-                utf8("message"),
-                // Where the row came from: `path@offset`.
-                Field::new("source", DataType::Utf8, false),
-            ]))
-        })
-        .clone()
+    super::schema_once(&SCHEMA, || {
+        vec![
+            // Line time (log timestamp or envelope time).
+            Field::new("time", timestamp_type(), false),
+            // Function name (log group `/aws/lambda/<name>` or the log itself).
+            utf8("function_name"),
+            // Lambda request id.
+            utf8("request_id"),
+            // start, end, report, timeout, error, init, log.
+            Field::new("kind", DataType::Utf8, false),
+            // `Duration` in ms (report), or the timeout limit (timeout).
+            Field::new("duration_ms", DataType::Float64, true),
+            // `Billed Duration` in ms.
+            Field::new("billed_ms", DataType::Float64, true),
+            // `Memory Size` in MB.
+            Field::new("memory_mb", DataType::Int64, true),
+            // `Max Memory Used` in MB.
+            Field::new("max_memory_mb", DataType::Int64, true),
+            // `Init Duration` in ms: present on cold starts.
+            Field::new("init_ms", DataType::Float64, true),
+            // Telemetry `status` (success, error, timeout) or log level.
+            utf8("status"),
+            // True when the function logged `cold_start` or the report has an init.
+            Field::new("cold_start", DataType::Boolean, true),
+            // The log message, redacted and bounded (function log lines, errors).
+            utf8("message"),
+            // Where the row came from: `path@offset`.
+            Field::new("source", DataType::Utf8, false),
+        ]
+    })
 }
 
 /// One runtime line.

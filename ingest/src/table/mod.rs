@@ -8,10 +8,10 @@ pub mod cloudtrail;
 pub mod invocations;
 pub mod lambda_runtime;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow::array::{Array, ArrayRef, StringArray, StringBuilder, TimestampMicrosecondArray};
-use arrow::datatypes::{DataType, Field, TimeUnit};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
 
 pub use cloudtrail::{CloudTrailBuilder, CloudTrailRow};
@@ -58,6 +58,14 @@ impl Table {
             Table::Invocations | Table::LambdaRuntime => "time",
         }
     }
+}
+
+/// A table's schema, built from `fields` on first use and shared after.
+pub(crate) fn schema_once(
+    cell: &'static OnceLock<SchemaRef>,
+    fields: impl FnOnce() -> Vec<Field>,
+) -> SchemaRef {
+    cell.get_or_init(|| Arc::new(Schema::new(fields()))).clone()
 }
 
 /// The timestamp type of every time column.
