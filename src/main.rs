@@ -13,7 +13,6 @@ use clap::{Parser, Subcommand};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cmd;
-mod embedded;
 
 /// Runtime anomaly detection for serverless workloads: AWS Lambda and CloudTrail logs
 /// into an Arrow/Parquet lake, queried with SQL.

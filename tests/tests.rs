@@ -14,6 +14,8 @@
 //! - `baseline`: `tripline baseline build` output, `CURRENT`, usage errors.
 //! - `coverage`: the Stratus Red Team techniques measured through `tripline detect`
 //!   (≥ 90 % raise a finding), ordinary administration and Panther's benign events quiet.
+//! - `golden`: `tripline detect` findings of every file-discovered case against its
+//!   insta snapshot (`tests/golden/`).
 
 mod util;
 
@@ -23,6 +25,9 @@ mod coverage;
 mod demo;
 mod detect;
 mod eval;
+// Golden tests discovered from files: tests/golden/<case>/input.* and the Stratus
+// fixtures through `tripline detect`, insta snapshots in tests/golden/snapshots/.
+mod golden;
 mod ingest;
 mod lake_readers;
 mod query;

@@ -143,6 +143,27 @@ pub enum DetectError {
     Internal(String),
 }
 
+impl From<tripline_ingest::IngestError> for DetectError {
+    /// Writing the lake (through [`tripline_ingest::lake`]) failed: the lake at the
+    /// path is to blame, unless the encoder refused a batch, which is a bug.
+    fn from(err: tripline_ingest::IngestError) -> Self {
+        use tripline_ingest::IngestError as E;
+        match err {
+            E::Lake { path, source } | E::Input { path, source } => DetectError::Lake {
+                path,
+                reason: source.to_string(),
+            },
+            E::Manifest { path, message } | E::Corrupt { path, message } => DetectError::Lake {
+                path,
+                reason: message,
+            },
+            E::Internal { path, message } => {
+                DetectError::Internal(format!("writing {}: {message}", path.display()))
+            }
+        }
+    }
+}
+
 impl DetectError {
     /// True when the user's SQL is at fault ([`Self::ReadOnly`], [`Self::Plan`]), as
     /// opposed to the lake, the machine or a bug.

@@ -1,12 +1,19 @@
 //! [`LakeSession`]: read-only SQL over the hive-partitioned Parquet lake.
 //!
-//! The lake is `<LAKE>/table=<name>/date=YYYY-MM-DD/*.parquet`; `_manifest/`,
-//! `_quarantine/` and `_staging/` beside the tables are never read. Every `table=<name>`
-//! directory becomes a SQL table: the tables ingest writes ([`Table::ALL`]) with their
-//! canonical schema (registered even before any file exists, so a fresh lake answers
-//! `SELECT count(*) FROM cloudtrail` with 0), tables whose schema the caller declares
-//! ([`LakeOptions::with_table_schema`]), and any other table with the schema read from
-//! its files. Directories that appear later are picked up before each statement.
+//! The lake's layout and its tables are the lake's own
+//! ([`tripline_ingest::lake::layout`], [`tripline_ingest::lake::registry`]); this
+//! session registers what the registry lists. The lake is
+//! `<LAKE>/table=<name>/date=YYYY-MM-DD/*.parquet`; `_manifest/`, `_staging/` and
+//! `_baselines/` beside the tables are never read. Every `table=<name>` directory
+//! becomes a SQL table: the tables whose schema the registry fixes (ingest's
+//! `cloudtrail`, `invocations`, `lambda_runtime`) with that schema (registered even
+//! before any file exists, so a fresh lake answers `SELECT count(*) FROM cloudtrail`
+//! with 0), tables whose schema the caller declares
+//! ([`LakeOptions::with_table_schema`]), and any other table (e.g. `alerts`) with the
+//! schema read from its files. The default quarantine, `_quarantine/*.jsonl`, is the
+//! table `quarantine` once it exists (one row per rejected record, read with
+//! DataFusion's JSON reader). Directories that appear later are picked up before each
+//! statement.
 //!
 //! The `date` partition column is a `Date32` taken from the directory name, so
 //! `WHERE date >= '2024-01-01'` (the literal is coerced to a date) prunes whole
@@ -40,6 +47,7 @@ use arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::TableReference;
 use datafusion::dataframe::DataFrame;
+use datafusion::datasource::file_format::json::JsonFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -53,7 +61,7 @@ use datafusion::sql::parser::{DFParserBuilder, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{SetExpr, Statement as SqlStatement};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
-use tripline_ingest::Table;
+use tripline_ingest::lake::{layout, registry, Format, LakeTable, Partitioning};
 
 use crate::error::DetectError;
 
@@ -62,11 +70,11 @@ use crate::error::DetectError;
 /// [`DetectError::MemoryLimit`].
 pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
 
-/// The lake directories beside the tables that are never tables.
-pub const RESERVED_DIRS: [&str; 3] = ["_manifest", "_quarantine", "_staging"];
+/// The lake directories beside the tables that are never `table=` tables.
+pub use tripline_ingest::lake::layout::RESERVED_DIRS;
 
 /// The name of the date partition column.
-pub const DATE_COLUMN: &str = "date";
+pub use tripline_ingest::lake::layout::DATE_COLUMN;
 
 /// How a [`LakeSession`] runs queries.
 #[derive(Debug, Clone)]
@@ -220,7 +228,17 @@ impl LakeSession {
     /// Registers the `table=<name>` directories that appeared since the last call.
     /// [`Self::execute`] calls it before each statement.
     pub async fn refresh(&self) -> Result<(), DetectError> {
-        let mut wanted: BTreeSet<String> = Table::ALL.iter().map(|t| t.name().to_owned()).collect();
+        // Tables with a fixed schema exist from the start; the others once their
+        // directory does.
+        let mut wanted: BTreeSet<String> = registry::TABLES
+            .iter()
+            .filter(|t| t.queryable)
+            .filter(|t| {
+                (t.partitioning == Partitioning::Date && t.schema().is_some())
+                    || t.path(&self.root).is_dir()
+            })
+            .map(|t| t.name.to_owned())
+            .collect();
         wanted.extend(self.options.table_schemas.keys().cloned());
         wanted.extend(discover_tables(&self.root)?);
 
@@ -326,11 +344,17 @@ impl LakeSession {
             .clone()
     }
 
-    /// Registers `table=<name>/` as a listing table.
+    /// Registers table `name` (its registry entry, else `table=<name>/`) as a
+    /// listing table.
     async fn register(&self, name: &str) -> Result<(), DetectError> {
-        let dir = self.root.join(format!("table={name}"));
-        let url = directory_url(&self.abs_root.join(format!("table={name}")))
+        let entry = registry::table(name);
+        let rel = entry.map_or_else(|| layout::table_dir_name(name), |t| t.dir.to_owned());
+        let dir = self.root.join(&rel);
+        let url = directory_url(&self.abs_root.join(&rel))
             .map_err(|reason| DetectError::lake(&dir, reason))?;
+        if let Some(t) = entry.filter(|t| t.format == Format::JsonLines) {
+            return self.register_json_lines(t, &dir, url);
+        }
         let state = self.ctx.state();
         let broken = |e: datafusion::error::DataFusionError| {
             DetectError::lake(
@@ -347,10 +371,8 @@ impl LakeSession {
             .map_err(broken)?;
         let has_files = !partitions.is_empty() || dir_has_parquet(&dir);
 
-        let declared = Table::ALL
-            .iter()
-            .find(|t| t.name() == name)
-            .map(|t| t.schema())
+        let declared = entry
+            .and_then(LakeTable::schema)
             .or_else(|| self.options.table_schemas.get(name).cloned());
         let schema = match (&declared, has_files) {
             (Some(schema), _) => schema.clone(),
@@ -381,6 +403,36 @@ impl LakeSession {
             .with_schema(schema);
         let table = ListingTable::try_new(config).map_err(broken)?;
 
+        self.install(name, &dir, table)
+    }
+
+    /// Registers a JSON-lines table of the registry (the quarantine): its declared
+    /// schema, files directly in its directory, no partitions.
+    fn register_json_lines(
+        &self,
+        table: &LakeTable,
+        dir: &Path,
+        url: ListingTableUrl,
+    ) -> Result<(), DetectError> {
+        let schema = table.schema().ok_or_else(|| {
+            DetectError::Internal(format!("JSON-lines table {} has no schema", table.name))
+        })?;
+        let options = ListingOptions::new(Arc::new(JsonFormat::default()))
+            .with_file_extension(table.format.extension());
+        let config = ListingTableConfig::new(url)
+            .with_listing_options(options)
+            .with_schema(schema);
+        let listing = ListingTable::try_new(config).map_err(|e| {
+            DetectError::lake(
+                dir,
+                format!("cannot read the table: {}", e.strip_backtrace()),
+            )
+        })?;
+        self.install(table.name, dir, listing)
+    }
+
+    /// Puts `table` in the session under `name`.
+    fn install(&self, name: &str, dir: &Path, table: ListingTable) -> Result<(), DetectError> {
         let reference = TableReference::bare(name);
         // Replacing is fine: registration happens once per name, `deregister` only
         // guards against a table registered by the crate's own code meanwhile.
@@ -570,17 +622,15 @@ fn check_is_lake(root: &Path) -> Result<(), DetectError> {
     if !meta.is_dir() {
         return Err(DetectError::lake(root, "is not a directory"));
     }
-    let mut empty = true;
+    let mut names = Vec::new();
     for entry in std::fs::read_dir(root).map_err(|e| lake_io(root, "cannot be listed", e))? {
         let entry = entry.map_err(|e| lake_io(root, "cannot be listed", e))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("table=") || RESERVED_DIRS.contains(&name.as_ref()) {
-            return Ok(());
-        }
-        empty &= name.starts_with('.');
+        names.push(entry.file_name().to_string_lossy().into_owned());
     }
-    if empty {
+    if layout::looks_like_lake(names.iter().map(String::as_str)) {
+        return Ok(());
+    }
+    if names.iter().all(|n| n.starts_with('.')) {
         // A fresh lake: nothing ingested yet.
         return Ok(());
     }
@@ -592,18 +642,7 @@ fn check_is_lake(root: &Path) -> Result<(), DetectError> {
 
 /// Names of the `table=<name>` directories under `root`.
 fn discover_tables(root: &Path) -> Result<Vec<String>, DetectError> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(root).map_err(|e| lake_io(root, "cannot be listed", e))? {
-        let entry = entry.map_err(|e| lake_io(root, "cannot be listed", e))?;
-        let file_name = entry.file_name();
-        let Some(name) = file_name.to_str().and_then(|n| n.strip_prefix("table=")) else {
-            continue;
-        };
-        if !name.is_empty() && entry.path().is_dir() {
-            names.push(name.to_owned());
-        }
-    }
-    Ok(names)
+    layout::discover_tables(root).map_err(|e| lake_io(root, "cannot be listed", e))
 }
 
 /// The first non-empty `.parquet` file of a table (in path order) whose footer
@@ -614,7 +653,7 @@ fn first_unreadable_file(root: &Path) -> Option<(PathBuf, String)> {
     let mut pending: Vec<PathBuf> = discover_tables(root)
         .ok()?
         .into_iter()
-        .map(|name| root.join(format!("table={name}")))
+        .map(|name| layout::table_dir(root, &name))
         .collect();
     pending.sort_unstable_by(|a, b| b.cmp(a));
     while let Some(path) = pending.pop() {

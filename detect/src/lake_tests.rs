@@ -57,9 +57,10 @@ fn cloudtrail(time: &str, source: &str, name: &str, params: Option<&str>) -> ser
     })
 }
 
-/// A lake with 5 CloudTrail events over two days, 2 invocations, nothing else (no
-/// `lambda_runtime` directory at all), plus `_manifest/`, `_quarantine/` and
-/// `_staging/` holding Parquet files that must never be read.
+/// A lake with 5 CloudTrail events over two days, 2 invocations, one quarantined
+/// record, nothing else (no `lambda_runtime` directory at all), plus the reserved
+/// directories (`_manifest/`, `_quarantine/`, `_staging/`, `_baselines/`) holding
+/// Parquet files that must never be read.
 fn tiny_lake() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let lake = dir.path();
@@ -132,6 +133,16 @@ fn tiny_lake() -> tempfile::TempDir {
         std::fs::create_dir_all(&path).expect("temp dir is writable");
         std::fs::write(path.join("junk.parquet"), b"not parquet").expect("temp dir is writable");
     }
+    // A quarantine file as ingest writes it (a line without `index`).
+    std::fs::write(
+        lake.join("_quarantine").join("0123abcd.jsonl"),
+        concat!(
+            r#"{"reason":"invalid JSON: EOF","kind":"invalid_json","source":"bad.json","#,
+            r#""offset":12,"line":2,"raw":"{\"eventName\":","raw_len":13}"#,
+            "\n"
+        ),
+    )
+    .expect("temp dir is writable");
     dir
 }
 
@@ -176,7 +187,7 @@ async fn counts_rows_across_partitions() {
     assert_eq!(count(&session, "SELECT count(*) FROM invocations").await, 2);
     assert_eq!(
         session.tables(),
-        ["cloudtrail", "invocations", "lambda_runtime"]
+        ["cloudtrail", "invocations", "lambda_runtime", "quarantine"]
     );
 }
 
@@ -361,9 +372,28 @@ async fn other_tables_are_registered_with_their_inferred_schema() {
             "baseline_api_calls",
             "cloudtrail",
             "invocations",
-            "lambda_runtime"
+            "lambda_runtime",
+            "quarantine"
         ]
     );
+}
+
+#[tokio::test]
+async fn quarantine_is_a_table_of_rejected_records() {
+    let lake = tiny_lake();
+    let session = LakeSession::open(lake.path()).await.expect("opens");
+    let result = session
+        .query("SELECT kind, source, line, index, raw_len FROM quarantine")
+        .await
+        .expect("runs");
+    assert_eq!(
+        csv(&result),
+        "kind,source,line,index,raw_len\ninvalid_json,bad.json,2,,13\n"
+    );
+    // A lake without a quarantine has no such table.
+    let fresh = tempfile::tempdir().expect("temp dir");
+    let session = LakeSession::open(fresh.path()).await.expect("opens");
+    assert!(!session.tables().contains(&"quarantine".to_owned()));
 }
 
 #[tokio::test]
@@ -501,7 +531,7 @@ async fn every_writing_statement_is_refused_and_writes_nothing() {
     );
     assert_eq!(
         session.tables(),
-        ["cloudtrail", "invocations", "lambda_runtime"]
+        ["cloudtrail", "invocations", "lambda_runtime", "quarantine"]
     );
     assert_eq!(count(&session, "SELECT count(*) FROM cloudtrail").await, 5);
     assert!(

@@ -21,6 +21,8 @@
 //!   recall, false findings per million benign events).
 //! - [`model`]: what passes between the detection stages: [`RuleInfo`], [`Hit`],
 //!   [`Finding`].
+//! - [`rules`]: the rule library (`rules/**/*.yml`) embedded at build time
+//!   ([`rules::EMBEDDED`]).
 //! - [`sigma`]: the Sigma rule engine: rule files parsed ([`sigma::parse_rules`]) into
 //!   detection and correlation rules, detection rules compiled
 //!   ([`sigma::compile()`]) and evaluated column by column over Arrow batches
@@ -64,6 +66,7 @@ pub mod lake;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod rules;
 pub mod sigma;
 pub mod simulate;
 pub mod suppress;

@@ -35,6 +35,15 @@ pub enum IngestError {
         /// What the encoder said.
         message: String,
     },
+    /// A file of the lake holds what it must not (e.g. a `CURRENT` that names no
+    /// version).
+    #[error("invalid lake file {path}: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The manifest of the lake is unreadable.
     #[error("broken lake manifest {path}: {message}")]
     Manifest {

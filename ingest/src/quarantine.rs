@@ -3,20 +3,39 @@
 //! operator can see what was rejected, fix the cause and re-ingest.
 //!
 //! Quarantine files live in `<quarantine>/<source hash>.jsonl`: named by the source like
-//! the lake's data files, so ingesting a source twice does not duplicate them.
+//! the lake's data files, so ingesting a source twice does not duplicate them. Their
+//! lines have one fixed shape ([`QuarantineLine`], [`schema`]), so the lake's default
+//! quarantine is also the SQL table `quarantine` (see [`crate::lake::registry`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use serde::Serialize;
 
 use crate::error::{IngestError, RecordError};
+use crate::lake::commit_file;
 use crate::position::Position;
 use crate::redact;
 
 /// Raw bytes kept per quarantined record.
 pub const RAW_LIMIT: usize = 4096;
+
+/// The Arrow schema of quarantine lines, for reading them as a table: one column per
+/// field of [`QuarantineLine`] (`index` is absent from lines outside an envelope).
+pub fn schema() -> SchemaRef {
+    std::sync::Arc::new(Schema::new(vec![
+        Field::new("reason", DataType::Utf8, true),
+        Field::new("kind", DataType::Utf8, true),
+        Field::new("source", DataType::Utf8, true),
+        Field::new("offset", DataType::UInt64, true),
+        Field::new("line", DataType::UInt64, true),
+        Field::new("index", DataType::UInt32, true),
+        Field::new("raw", DataType::Utf8, true),
+        Field::new("raw_len", DataType::UInt64, true),
+    ]))
+}
 
 /// One quarantine line.
 #[derive(Debug, Serialize)]
@@ -131,10 +150,7 @@ impl QuarantineWriter {
         };
         let file = out.into_inner().map_err(|e| err(e.into_error()))?;
         file.sync_all().map_err(err)?;
-        if let Some(dir) = dest.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        std::fs::rename(&self.tmp, dest).map_err(err)
+        commit_file(&self.tmp, dest)
     }
 
     /// Deletes the temporary file (the source was already ingested).
@@ -155,4 +171,36 @@ fn floor_char_boundary(b: &[u8], limit: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_every_field_of_a_line() {
+        let line = QuarantineLine {
+            reason: "r".into(),
+            kind: "invalid_json",
+            source: "a.json",
+            offset: 1,
+            line: 2,
+            index: Some(3),
+            raw: "{".into(),
+            raw_len: 1,
+        };
+        let json = serde_json::to_value(&line).expect("serialises");
+        let keys: Vec<&str> = json
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let schema = schema();
+        let mut fields: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let mut keys = keys;
+        keys.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
+    }
 }

@@ -47,13 +47,7 @@ enum ListFormat {
 
 /// The embedded library as rule files.
 pub fn embedded_files() -> Vec<RuleFile> {
-    crate::embedded::EMBEDDED_RULES
-        .iter()
-        .map(|(path, text)| RuleFile {
-            path: (*path).to_string(),
-            text: (*text).to_string(),
-        })
-        .collect()
+    tripline_detect::rules::embedded_files()
 }
 
 /// Rule files of `--rules` folders (or the embedded library when none), plus

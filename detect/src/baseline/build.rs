@@ -1,24 +1,22 @@
 //! [`build`]: run the baseline queries over the lake and persist a new version.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use arrow::array::{Array, Int64Array};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
-use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use futures::StreamExt;
+use tripline_ingest::lake::{commit_file, versions, write_atomically, StagedParquet};
 use tripline_ingest::Table;
 
 use super::{
-    baselines_dir, keys, sql, BaselineMeta, BaselineOptions, BaselineSummary, TimeRange, CURRENT,
-    FORMAT, META,
+    baselines_dir, keys, sql, BaselineMeta, BaselineOptions, BaselineSummary, TimeRange, FORMAT,
+    META,
 };
 use crate::error::DetectError;
 use crate::lake::LakeSession;
@@ -39,9 +37,7 @@ pub async fn build(lake: &Path, opts: &BaselineOptions) -> Result<BaselineSummar
     let time_range = resolve_range(&session, opts).await?;
     let built_at_us = opts.now_us.unwrap_or_else(now_us);
     let root = baselines_dir(lake);
-    std::fs::create_dir_all(&root)
-        .map_err(|e| DetectError::lake(&root, format!("cannot create the directory: {e}")))?;
-    let (version, dir) = new_version_dir(&root, built_at_us.div_euclid(1_000_000))?;
+    let (version, dir) = versions::new_version_dir(&root, built_at_us.div_euclid(1_000_000))?;
 
     let written = write_tables(&session, &dir, time_range, opts).await;
     let rows = match written {
@@ -65,7 +61,7 @@ pub async fn build(lake: &Path, opts: &BaselineOptions) -> Result<BaselineSummar
     let json = serde_json::to_vec_pretty(&meta)
         .map_err(|e| DetectError::Internal(format!("serialising baseline metadata: {e}")))?;
     write_atomically(&dir.join(META), &json)?;
-    write_atomically(&root.join(CURRENT), format!("{version}\n").as_bytes())?;
+    versions::set_current(&root, &version)?;
     tracing::info!(%version, dir = %dir.display(), "Built baselines.");
     Ok(BaselineSummary {
         meta,
@@ -198,19 +194,17 @@ async fn write_table(
 ) -> Result<u64, DetectError> {
     let root = session.root();
     let limit = session.options().memory_limit;
+    // Staged beside its destination: the version directory is itself unpublished
+    // until `CURRENT` names it, and a failed build removes it whole.
     let tmp = dir.join(format!(".{name}.parquet.tmp"));
     let path = dir.join(format!("{name}.parquet"));
-    let io = |what: &str, e: &dyn std::fmt::Display| {
-        DetectError::lake(&tmp, format!("cannot {what} the baseline file: {e}"))
-    };
     // Row groups of 64k rows: the writer holds a whole row group in memory, and the
     // largest tables (values per principal) grow with the number of distinct values.
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(BASELINE_ROW_GROUP))
         .build();
-    let mut writer: Option<(ArrowWriter<File>, arrow::datatypes::SchemaRef)> = None;
-    let mut rows = 0u64;
+    let mut writer: Option<(StagedParquet, arrow::datatypes::SchemaRef)> = None;
     for query in queries {
         let df = session
             .context()
@@ -224,16 +218,13 @@ async fn write_table(
         let (w, schema) = match &mut writer {
             Some((w, schema)) => (w, schema.clone()),
             None => {
-                let file = File::create(&tmp).map_err(|e| io("create", &e))?;
                 let schema = stream.schema();
-                let w = ArrowWriter::try_new(file, schema.clone(), Some(props.clone()))
-                    .map_err(|e| io("write", &e))?;
+                let w = StagedParquet::create(tmp.clone(), schema.clone(), props.clone())?;
                 (&mut writer.insert((w, schema.clone())).0, schema)
             }
         };
         while let Some(batch) = stream.next().await {
             let batch = batch.map_err(|e| DetectError::from_execution(e, root, limit))?;
-            rows += batch.num_rows() as u64;
             // The parts of a table select the same columns; only nullability may
             // differ between them, so the batch takes the file's schema.
             let batch =
@@ -242,7 +233,7 @@ async fn write_table(
                         "the queries of baseline table {name} disagree on columns: {e}"
                     ))
                 })?;
-            w.write(&batch).map_err(|e| io("write", &e))?;
+            w.write(&batch)?;
         }
     }
     let Some((writer, _)) = writer else {
@@ -250,10 +241,8 @@ async fn write_table(
             "baseline table {name} has no query"
         )));
     };
-    let file = writer.into_inner().map_err(|e| io("write", &e))?;
-    file.sync_all().map_err(|e| io("sync", &e))?;
-    drop(file);
-    std::fs::rename(&tmp, &path).map_err(|e| io("rename", &e))?;
+    let (tmp, rows) = writer.finish()?;
+    commit_file(&tmp, &path)?;
     Ok(rows)
 }
 
@@ -267,47 +256,6 @@ fn internal_query(table: &str, err: DetectError) -> DetectError {
         )),
         other => other,
     }
-}
-
-/// Creates `<root>/v<ts>` (or `v<ts>-<n>` when a build of the same second exists).
-fn new_version_dir(root: &Path, ts: i64) -> Result<(String, PathBuf), DetectError> {
-    for n in 0..1000 {
-        let version = if n == 0 {
-            format!("v{ts}")
-        } else {
-            format!("v{ts}-{n}")
-        };
-        let dir = root.join(&version);
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok((version, dir)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(DetectError::lake(
-                    &dir,
-                    format!("cannot create the directory: {e}"),
-                ))
-            }
-        }
-    }
-    Err(DetectError::lake(
-        root,
-        format!("too many baseline versions built at {ts}"),
-    ))
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a
-/// rename, so readers see the old content or the new, never a mix.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DetectError> {
-    let tmp: PathBuf = match path.file_name() {
-        Some(name) => path.with_file_name(format!(".{}.tmp", name.to_string_lossy())),
-        None => return Err(DetectError::Internal(format!("no file name in {path:?}"))),
-    };
-    let fail = |e: std::io::Error| DetectError::lake(path, format!("cannot write: {e}"));
-    let mut file = File::create(&tmp).map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(fail)
 }
 
 fn now_us() -> i64 {

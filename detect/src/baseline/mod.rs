@@ -14,10 +14,12 @@
 //! <lake>/_baselines/v<unix_ts>/<table>.parquet   one file per table of sql::TABLES
 //! ```
 //!
-//! The `_` prefix keeps the directory out of the lake's table listing. Every file is
-//! written under a temporary name and renamed when complete, and `CURRENT` is written
-//! last (also by rename), so a reader sees either the previous version or the new
-//! one, never a partial build.
+//! The `_` prefix keeps the directory out of the lake's table listing. The layout, the
+//! version directories, `CURRENT` and the atomic writes are the lake's
+//! ([`tripline_ingest::lake::versions`], [`tripline_ingest::lake::commit`]): every
+//! file is written under a temporary name and renamed when complete, and `CURRENT` is
+//! written last (also by rename), so a reader sees either the previous version or the
+//! new one, never a partial build.
 //!
 //! # Modules
 //!
@@ -53,13 +55,13 @@ pub use types::{
     Robust, RuntimeBaseline, ShapeFrequency,
 };
 
-/// The directory of all baseline versions of a lake.
+/// The directory of all baseline versions of a lake (the lake's layout decides it).
 pub fn baselines_dir(lake: &Path) -> PathBuf {
-    lake.join("_baselines")
+    tripline_ingest::lake::layout::baselines_dir(lake)
 }
 
 /// The file naming the current version.
-pub const CURRENT: &str = "CURRENT";
+pub use tripline_ingest::lake::versions::CURRENT;
 
 /// The metadata file of a version.
 pub const META: &str = "meta.json";

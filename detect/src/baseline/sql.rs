@@ -15,6 +15,14 @@
 //!   once a day is 1/24 per hour, not 1;
 //! - networks, user-agent families and "access denied" come from the `tl_*` UDFs of
 //!   [`super::keys`], the functions the detectors call.
+//!
+//! The SQL itself is data: one file per table under `baseline/sql/` (embedded), with
+//! `{name}` placeholders for what depends on the build (the range's filters, its last
+//! hour and minute, the number of shapes kept) and for the common tables `ct` and
+//! `inv` shared by several queries. A file is read as its lines trimmed and joined by
+//! one space, `--` comment lines dropped; the `*_values` tables name their owner,
+//! rows and kinds of value in `-- owner:`, `-- from:` and `-- kind <name>: <expr>`
+//! header lines, each kind one query of `values.sql`.
 
 use chrono::{DateTime, Utc};
 
@@ -81,239 +89,150 @@ pub(crate) fn filter(time_col: &str, range: &TimeRange) -> String {
     )
 }
 
+/// The SQL files: (name, text).
+const FILES: [(&str, &str); 13] = [
+    ("ct", include_str!("sql/ct.sql")),
+    ("inv", include_str!("sql/inv.sql")),
+    ("values", include_str!("sql/values.sql")),
+    ("principal_api", include_str!("sql/principal_api.sql")),
+    (
+        "principal_activity",
+        include_str!("sql/principal_activity.sql"),
+    ),
+    (
+        "principal_profile",
+        include_str!("sql/principal_profile.sql"),
+    ),
+    ("principal_values", include_str!("sql/principal_values.sql")),
+    ("function_rate", include_str!("sql/function_rate.sql")),
+    ("function_profile", include_str!("sql/function_profile.sql")),
+    ("function_runtime", include_str!("sql/function_runtime.sql")),
+    ("function_shapes", include_str!("sql/function_shapes.sql")),
+    ("function_values", include_str!("sql/function_values.sql")),
+    ("account_values", include_str!("sql/account_values.sql")),
+];
+
+/// The text of SQL file `name` (one of [`FILES`]).
+fn file(name: &str) -> &'static str {
+    FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, text)| text)
+}
+
+/// A file's SQL: its lines trimmed and joined by one space, comments dropped.
+fn statement(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The value of header directive `-- <key>: value` in a file, if present.
+fn directive<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("--"))
+        .find_map(|l| l.trim().strip_prefix(key)?.strip_prefix(':'))
+        .map(str::trim)
+}
+
+/// The `-- kind <name>: <expr>` directives of a file, in order.
+fn kinds(text: &str) -> Vec<(&str, &str)> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("--")?.trim().strip_prefix("kind "))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(kind, expr)| (kind.trim(), expr.trim()))
+        .collect()
+}
+
+/// Replaces each `{name}` of `template` by its value in `vars`, in one pass (values
+/// are not scanned again). A placeholder without a value stays as written, which the
+/// tests catch.
+fn render(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The queries of every table of [`TABLES`], in that order.
 pub(crate) fn queries(range: &TimeRange, top_shapes: usize) -> Vec<TableQuery> {
     // The last bucket of the range (its end is exclusive).
     let last_us = (range.end_us - 1).max(range.start_us);
-    let end_hour = last_us.div_euclid(3_600_000_000);
-    let end_minute = last_us.div_euclid(60_000_000);
+    let end_hour = last_us.div_euclid(3_600_000_000).to_string();
+    let end_minute = last_us.div_euclid(60_000_000).to_string();
     let ct_filter = filter("event_time", range);
     let inv_filter = filter("time", range);
     let rt_filter = filter("time", range);
+    let top_shapes = top_shapes.to_string();
 
-    let ct = format!(
-        "ct AS (SELECT event_time, coalesce(session_issuer_arn, principal_arn) AS principal, \
-         account_id, coalesce(event_source, '') AS event_source, \
-         coalesce(event_name, '') AS event_name, aws_region, source_ip, user_agent, error_code \
-         FROM cloudtrail WHERE {ct_filter} \
-         AND coalesce(session_issuer_arn, principal_arn) IS NOT NULL)"
-    );
-    let inv = format!(
-        "inv AS (SELECT time, coalesce(function_name, '{UNKNOWN_FUNCTION}') AS function_name, \
-         account_id, region, source_ip, status_code, payload_shape \
-         FROM invocations WHERE {inv_filter})"
-    );
-    let denied = "sum(CASE WHEN tl_denied(error_code) THEN 1 ELSE 0 END)";
-    let how = |t: &str| format!("CAST((to_unixtime({t}) / 3600 + 72) % 168 AS INT)");
-
-    let principal_api = format!(
-        "WITH {ct} \
-         SELECT principal, event_source, event_name, count(*) AS events, \
-         count(error_code) AS errors, {denied} AS access_denied, \
-         min(event_time) AS first_seen, max(event_time) AS last_seen, \
-         min(account_id) AS account_id \
-         FROM ct GROUP BY principal, event_source, event_name"
-    );
-
-    let principal_activity = format!(
-        "WITH {ct}, \
-         hourly AS (SELECT principal, to_unixtime(event_time) / 3600 AS hour, count(*) AS n \
-           FROM ct GROUP BY principal, to_unixtime(event_time) / 3600), \
-         h AS (SELECT principal, min(hour) AS first_hour, count(*) AS active_hours, \
-           sum(CAST(n AS DOUBLE) * CAST(n AS DOUBLE)) AS sum_sq, max(n) AS max_hourly \
-           FROM hourly GROUP BY principal), \
-         t AS (SELECT principal, min(account_id) AS account_id, count(*) AS events, \
-           count(error_code) AS errors, {denied} AS access_denied, \
-           min(event_time) AS first_seen, max(event_time) AS last_seen \
-           FROM ct GROUP BY principal), \
-         j AS (SELECT t.principal, t.account_id, t.events, t.errors, t.access_denied, \
-           t.first_seen, t.last_seen, h.first_hour, \
-           CAST({end_hour} - h.first_hour + 1 AS DOUBLE) AS span, \
-           h.active_hours, h.sum_sq, h.max_hourly \
-           FROM t JOIN h ON t.principal = h.principal) \
-         SELECT principal, account_id, events, errors, access_denied, first_seen, last_seen, \
-         first_hour, CAST(span AS BIGINT) AS span_hours, active_hours, sum_sq, max_hourly, \
-         CAST(events AS DOUBLE) / span AS hourly_mean, \
-         CASE WHEN span > 1 THEN \
-           greatest(sum_sq - CAST(events AS DOUBLE) * CAST(events AS DOUBLE) / span, 0.0) \
-           / (span - 1) ELSE 0.0 END AS hourly_variance \
-         FROM j"
-    );
-
-    let principal_profile = format!(
-        "WITH {ct} \
-         SELECT principal, {how_ct} AS hour_of_week, count(*) AS events \
-         FROM ct GROUP BY principal, {how_ct}",
-        how_ct = how("event_time"),
-    );
-
-    // `WITH <ctes>` + one aggregate per kind of value: `(kind, expression)` over the
-    // rows of `from`.
-    let values = |with: &str, owner: &str, from: &str, kinds: &[(&str, &str)]| -> Vec<String> {
-        kinds
-            .iter()
-            .map(|(kind, expr)| {
-                format!(
-                    "{with} SELECT {owner}, '{kind}' AS kind, value, count(*) AS events, \
-                     min(event_time) AS first_seen, max(event_time) AS last_seen \
-                     FROM (SELECT {owner}, {expr} AS value, event_time FROM {from}) v \
-                     WHERE value IS NOT NULL GROUP BY {owner}, value"
-                )
-            })
-            .collect()
-    };
-
-    let principal_values = values(
-        &format!("WITH {ct}"),
-        "principal",
-        "ct",
-        &[
-            ("net16", "tl_net16(source_ip)"),
-            ("net24", "tl_net24(source_ip)"),
-            ("agent", "tl_ua_family(user_agent)"),
-            ("region", "aws_region"),
-        ],
-    );
-
-    let function_rate = format!(
-        "WITH {inv}, \
-         minutes AS (SELECT function_name, to_unixtime(time) / 60 AS minute, count(*) AS n \
-           FROM inv GROUP BY function_name, to_unixtime(time) / 60), \
-         m AS (SELECT function_name, min(minute) AS first_minute, count(*) AS active_minutes, \
-           sum(CAST(n AS DOUBLE) * CAST(n AS DOUBLE)) AS sum_sq, max(n) AS max_per_minute \
-           FROM minutes GROUP BY function_name), \
-         hours AS (SELECT function_name, to_unixtime(time) / 3600 AS hour, \
-           count(DISTINCT source_ip) AS sources FROM inv \
-           GROUP BY function_name, to_unixtime(time) / 3600), \
-         s AS (SELECT function_name, avg(CAST(sources AS DOUBLE)) AS sources_per_hour_mean, \
-           max(sources) AS sources_per_hour_max FROM hours GROUP BY function_name), \
-         t AS (SELECT function_name, min(account_id) AS account_id, min(region) AS region, \
-           count(*) AS invocations, count(status_code) AS with_status, \
-           sum(CASE WHEN status_code BETWEEN 400 AND 499 THEN 1 ELSE 0 END) AS status_4xx, \
-           sum(CASE WHEN status_code BETWEEN 500 AND 599 THEN 1 ELSE 0 END) AS status_5xx, \
-           sum(CASE WHEN status_code = 429 THEN 1 ELSE 0 END) AS throttles, \
-           sum(CASE WHEN status_code IN (401, 403) THEN 1 ELSE 0 END) AS auth_failures, \
-           count(payload_shape) AS shaped, count(DISTINCT payload_shape) AS distinct_shapes, \
-           min(time) AS first_seen, max(time) AS last_seen FROM inv GROUP BY function_name), \
-         j AS (SELECT t.*, m.first_minute, \
-           CAST({end_minute} - m.first_minute + 1 AS DOUBLE) AS span, \
-           m.active_minutes, m.sum_sq, m.max_per_minute, \
-           s.sources_per_hour_mean, s.sources_per_hour_max \
-           FROM t JOIN m ON t.function_name = m.function_name \
-           JOIN s ON t.function_name = s.function_name) \
-         SELECT function_name, account_id, region, invocations, with_status, status_4xx, \
-         status_5xx, throttles, auth_failures, shaped, distinct_shapes, first_seen, last_seen, \
-         first_minute, CAST(span AS BIGINT) AS span_minutes, active_minutes, sum_sq, \
-         max_per_minute, CAST(invocations AS DOUBLE) / span AS minute_mean, \
-         CASE WHEN span > 1 THEN \
-           greatest(sum_sq - CAST(invocations AS DOUBLE) * CAST(invocations AS DOUBLE) / span, 0.0) \
-           / (span - 1) ELSE 0.0 END AS minute_variance, \
-         sources_per_hour_mean, sources_per_hour_max \
-         FROM j"
-    );
-
-    let function_profile = format!(
-        "WITH {inv} \
-         SELECT function_name, {how_inv} AS hour_of_week, count(*) AS invocations \
-         FROM inv GROUP BY function_name, {how_inv}",
-        how_inv = how("time"),
-    );
-
-    let function_runtime = format!(
-        "WITH rt AS (SELECT time, function_name, request_id, kind, status, duration_ms, \
-           max_memory_mb, memory_mb, init_ms, cold_start, source \
-           FROM lambda_runtime WHERE {rt_filter} AND function_name IS NOT NULL), \
-         rep AS (SELECT function_name, duration_ms, CAST(max_memory_mb AS DOUBLE) AS mem, \
-           memory_mb, init_ms, cold_start FROM rt WHERE kind = 'report'), \
-         med AS (SELECT function_name, median(duration_ms) AS duration_median, \
-           median(mem) AS memory_median FROM rep GROUP BY function_name), \
-         dist AS (SELECT rep.function_name, count(*) AS reports, \
-           median(abs(rep.duration_ms - med.duration_median)) AS duration_mad, \
-           approx_percentile_cont(rep.duration_ms, 0.99) AS duration_p99, \
-           median(abs(rep.mem - med.memory_median)) AS memory_mad, \
-           approx_percentile_cont(rep.mem, 0.99) AS memory_p99, \
-           max(rep.memory_mb) AS memory_mb, \
-           sum(CASE WHEN rep.init_ms IS NOT NULL OR rep.cold_start THEN 1 ELSE 0 END) \
-             AS cold_starts \
-           FROM rep JOIN med ON rep.function_name = med.function_name \
-           GROUP BY rep.function_name), \
-         ev AS (SELECT function_name, \
-           sum(CASE WHEN kind = 'start' THEN 1 ELSE 0 END) AS starts, \
-           count(DISTINCT CASE WHEN kind = 'error' THEN coalesce(request_id, source) END) \
-             AS errors, \
-           sum(CASE WHEN kind = 'timeout' THEN 1 ELSE 0 END) AS timeouts, \
-           min(time) AS first_seen, max(time) AS last_seen FROM rt GROUP BY function_name) \
-         SELECT ev.function_name, coalesce(dist.reports, 0) AS reports, ev.starts, ev.errors, \
-         ev.timeouts, coalesce(dist.cold_starts, 0) AS cold_starts, \
-         med.duration_median, dist.duration_mad, dist.duration_p99, \
-         med.memory_median, dist.memory_mad, dist.memory_p99, dist.memory_mb, \
-         ev.first_seen, ev.last_seen \
-         FROM ev LEFT JOIN dist ON ev.function_name = dist.function_name \
-         LEFT JOIN med ON ev.function_name = med.function_name"
-    );
-
-    let function_shapes = format!(
-        "WITH {inv}, \
-         s AS (SELECT function_name, payload_shape, count(*) AS invocations, \
-           min(time) AS first_seen, max(time) AS last_seen FROM inv \
-           WHERE payload_shape IS NOT NULL GROUP BY function_name, payload_shape), \
-         r AS (SELECT function_name, payload_shape, invocations, first_seen, last_seen, \
-           row_number() OVER (PARTITION BY function_name \
-             ORDER BY invocations DESC, payload_shape) AS rank FROM s) \
-         SELECT function_name, payload_shape, invocations, first_seen, last_seen, rank \
-         FROM r WHERE rank <= {top_shapes}"
-    );
-
-    // A function's execution-role sessions: Lambda names the session after the
-    // function, and the runtime's SDK marks its user agent with `exec-env/AWS_Lambda`.
-    let function_values = values(
-        &format!(
-            "WITH fns AS (SELECT DISTINCT function_name FROM invocations \
-           WHERE {inv_filter} AND function_name IS NOT NULL \
-           UNION SELECT DISTINCT function_name FROM lambda_runtime \
-           WHERE {rt_filter} AND function_name IS NOT NULL), \
-         s AS (SELECT event_time, session_name AS function_name, source_ip, user_agent, \
-           session_issuer_arn FROM cloudtrail \
-           WHERE {ct_filter} AND session_name IS NOT NULL \
-           AND (strpos(coalesce(user_agent, ''), 'exec-env/AWS_Lambda') > 0 \
-             OR session_name IN (SELECT function_name FROM fns)))",
-        ),
-        "function_name",
-        "s",
-        &[
-            ("net16", "tl_net16(source_ip)"),
-            ("net24", "tl_net24(source_ip)"),
-            ("agent", "tl_ua_family(user_agent)"),
-            ("role", "session_issuer_arn"),
-        ],
-    );
-
-    let account_values = values(
-        &format!(
-            "WITH a AS (SELECT event_time, account_id, aws_region, event_source FROM cloudtrail \
-           WHERE {ct_filter} AND account_id IS NOT NULL)",
-        ),
-        "account_id",
-        "a",
-        &[("region", "aws_region"), ("service", "event_source")],
-    );
-
-    let sql = [
-        vec![principal_api],
-        vec![principal_activity],
-        vec![principal_profile],
-        principal_values,
-        vec![function_rate],
-        vec![function_profile],
-        vec![function_runtime],
-        vec![function_shapes],
-        function_values,
-        account_values,
+    let filters = [
+        ("ct_filter", ct_filter.as_str()),
+        ("inv_filter", inv_filter.as_str()),
+        ("rt_filter", rt_filter.as_str()),
+        ("unknown_function", UNKNOWN_FUNCTION),
     ];
+    let ct = render(&statement(file("ct")), &filters);
+    let inv = render(&statement(file("inv")), &filters);
+    let mut vars = filters.to_vec();
+    vars.extend([
+        ("ct", ct.as_str()),
+        ("inv", inv.as_str()),
+        ("end_hour", end_hour.as_str()),
+        ("end_minute", end_minute.as_str()),
+        ("top_shapes", top_shapes.as_str()),
+    ]);
+
     TABLES
         .iter()
-        .zip(sql)
-        .map(|(&name, sql)| TableQuery { name, sql })
+        .map(|&name| {
+            let text = file(name);
+            let body = render(&statement(text), &vars);
+            let sql = match directive(text, "owner") {
+                // A values table: one query per kind, over the file's common tables.
+                Some(owner) => {
+                    let from = directive(text, "from").unwrap_or_default();
+                    kinds(text)
+                        .into_iter()
+                        .map(|(kind, expr)| {
+                            render(
+                                &statement(file("values")),
+                                &[
+                                    ("with", body.as_str()),
+                                    ("owner", owner),
+                                    ("kind", kind),
+                                    ("expr", expr),
+                                    ("from", from),
+                                ],
+                            )
+                        })
+                        .collect()
+                }
+                None => vec![body],
+            };
+            TableQuery { name, sql }
+        })
         .collect()
 }
 
@@ -341,5 +260,36 @@ mod tests {
         assert!(q
             .iter()
             .all(|t| t.sql.iter().all(|s| s.contains("1970-01-01"))));
+    }
+
+    #[test]
+    fn every_placeholder_is_filled_and_every_file_used() {
+        let range = TimeRange::new(1_704_067_200_000_000, 1_704_153_600_000_000);
+        let q = queries(&range, 7);
+        for t in &q {
+            assert!(!t.sql.is_empty(), "{}", t.name);
+            for sql in &t.sql {
+                assert!(!sql.contains(['{', '}']), "{}: {sql}", t.name);
+                assert!(!sql.contains("--"), "{}: {sql}", t.name);
+            }
+        }
+        let values: Vec<usize> = q
+            .iter()
+            .filter(|t| t.name.ends_with("_values"))
+            .map(|t| t.sql.len())
+            .collect();
+        assert_eq!(values, [4, 4, 2]);
+        for (name, _) in FILES {
+            assert!(
+                TABLES.contains(&name) || ["ct", "inv", "values"].contains(&name),
+                "{name}"
+            );
+        }
+        assert!(q[7].sql[0].ends_with("rank <= 7"), "{}", q[7].sql[0]);
+    }
+
+    #[test]
+    fn render_fills_once_and_keeps_unknown_braces() {
+        assert_eq!(render("a {x} {y} {", &[("x", "{y}")]), "a {y} {y} {");
     }
 }

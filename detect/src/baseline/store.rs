@@ -11,26 +11,16 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::sql::TABLES;
 use super::types::{Activity, ApiStats, Baselines, PrincipalBaseline, Robust, RuntimeBaseline};
-use super::{baselines_dir, BaselineMeta, CURRENT, META};
+use super::{baselines_dir, BaselineMeta, META};
 use crate::columns::{F64Col, I64Col, StrCol};
 use crate::error::DetectError;
 
 /// Loads the version `CURRENT` names; `Ok(None)` when the lake has no baselines yet.
 pub fn load(lake: &Path) -> Result<Option<Arc<Baselines>>, DetectError> {
-    let root = baselines_dir(lake);
-    let current = root.join(CURRENT);
-    let version = match std::fs::read_to_string(&current) {
-        Ok(text) => text.trim().to_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(DetectError::lake(&current, format!("cannot be read: {e}"))),
-    };
-    if version.is_empty() || version.contains(['/', '\\']) || version.starts_with('.') {
-        return Err(DetectError::lake(
-            &current,
-            format!("does not name a version: {version:?}"),
-        ));
+    match tripline_ingest::lake::versions::current_dir(&baselines_dir(lake))? {
+        Some(dir) => load_version(&dir).map(|b| Some(Arc::new(b))),
+        None => Ok(None),
     }
-    load_version(&root.join(version)).map(|b| Some(Arc::new(b)))
 }
 
 /// Loads one version directory.

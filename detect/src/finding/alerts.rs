@@ -21,7 +21,7 @@ use crate::error::DetectError;
 use crate::model::Finding;
 
 /// Name of the lake table (`table=alerts/`).
-pub const ALERTS_TABLE: &str = "alerts";
+pub const ALERTS_TABLE: &str = tripline_ingest::lake::registry::ALERTS;
 /// Its time column, the one the lake partitions by date.
 pub const ALERTS_TIME_COLUMN: &str = "time";
 

@@ -1,12 +1,22 @@
 //! Field mapping: Sigma field names → columns of the canonical tables, as data.
 //!
-//! CloudTrail rules use CloudTrail's own names (`eventName`, `userIdentity.arn`,
-//! `requestParameters.policyDocument`), so published SigmaHQ rules load unchanged;
-//! Lambda rules use the `invocations` column names plus dotted paths into the event
-//! the function received (`payload.queryStringParameters.q`) and into its headers
-//! (`headers.x-forwarded-for`). Every mapping is a row in the tables below; adding a
-//! field is adding a row.
+//! One YAML file per log source, `detect/mappings/<service>.yml` (chainsaw's mapping
+//! files), embedded in the crate and parsed once: `fields` (`from` Sigma field → `to`
+//! column), `paths` (a field prefix whose dotted rest walks into a JSON column),
+//! `absent` (fields the table does not keep), `keywords` (where a keyword search
+//! looks) and the columns' kinds (`low_cardinality`, `json`). CloudTrail rules use
+//! CloudTrail's own names, so published SigmaHQ rules load unchanged; Lambda rules
+//! use the `invocations` column names plus paths into the payload and headers.
+//! Adding a field is adding a line to a file.
+//!
+//! The files live in the crate (`detect/mappings/`), not under `rules/`: they are the
+//! engine's contract with the table schemas (a test checks every column they name
+//! exists), they ship with the crate that reads them, and everything under `rules/`
+//! is embedded as a rule.
 
+use std::sync::OnceLock;
+
+use serde::Deserialize;
 use tripline_ingest::Table;
 
 /// A column of a table, with what the matcher should know about it.
@@ -21,30 +31,6 @@ pub(crate) struct ColumnInfo {
     /// (`"` → `\"`), so `requestParameters|contains: '"Allow"'` finds a policy
     /// document held as a JSON string.
     pub(crate) json_text: bool,
-}
-
-const fn col(name: &'static str) -> ColumnInfo {
-    ColumnInfo {
-        name,
-        low_cardinality: false,
-        json_text: false,
-    }
-}
-
-const fn low(name: &'static str) -> ColumnInfo {
-    ColumnInfo {
-        name,
-        low_cardinality: true,
-        json_text: false,
-    }
-}
-
-const fn json(name: &'static str) -> ColumnInfo {
-    ColumnInfo {
-        name,
-        low_cardinality: false,
-        json_text: true,
-    }
 }
 
 /// Where a Sigma field's values come from.
@@ -100,166 +86,120 @@ impl Target {
     }
 }
 
-// ---------------------------------------------------------------------------------
-// cloudtrail
-
-/// Columns of `cloudtrail` that rules reach.
-const CT_EVENT_NAME: ColumnInfo = low("event_name");
-const CT_REQUEST_PARAMETERS: ColumnInfo = json("request_parameters");
-const CT_RESPONSE_ELEMENTS: ColumnInfo = json("response_elements");
-const CT_ADDITIONAL: ColumnInfo = json("additional_event_data");
-const CT_RESOURCES: ColumnInfo = json("resources");
-const CT_USER_IDENTITY: ColumnInfo = json("user_identity");
-
-/// CloudTrail field → column.
-const CLOUDTRAIL_FIELDS: &[(&str, ColumnInfo)] = &[
-    ("eventTime", col("event_time")),
-    ("eventName", CT_EVENT_NAME),
-    ("eventSource", low("event_source")),
-    ("awsRegion", low("aws_region")),
-    ("sourceIPAddress", col("source_ip")),
-    ("userAgent", col("user_agent")),
-    ("errorCode", low("error_code")),
-    ("errorMessage", col("error_message")),
-    ("eventType", low("event_type")),
-    ("eventID", col("event_id")),
-    ("requestID", col("request_id")),
-    ("readOnly", low("read_only")),
-    ("managementEvent", low("management_event")),
-    ("eventCategory", low("event_category")),
-    ("vpcEndpointId", col("vpc_endpoint_id")),
-    ("recipientAccountId", low("account_id")),
-    ("userIdentity.accountId", low("account_id")),
-    ("userIdentity.type", low("principal_type")),
-    ("userIdentity.arn", col("principal_arn")),
-    ("userIdentity.principalId", col("principal_id")),
-    ("userIdentity.userName", col("user_name")),
-    ("userIdentity.accessKeyId", col("access_key_id")),
-    ("userIdentity.invokedBy", col("invoked_by")),
+/// The mapping files: (path for messages, YAML text).
+const FILES: [(&str, &str); 2] = [
     (
-        "userIdentity.sessionContext.sessionIssuer.arn",
-        col("session_issuer_arn"),
+        "detect/mappings/cloudtrail.yml",
+        include_str!("../../mappings/cloudtrail.yml"),
     ),
     (
-        "userIdentity.sessionContext.attributes.mfaAuthenticated",
-        low("mfa_authenticated"),
+        "detect/mappings/lambda.yml",
+        include_str!("../../mappings/lambda.yml"),
     ),
-    // The whole JSON documents, as text (`requestParameters|contains: x`).
-    ("requestParameters", CT_REQUEST_PARAMETERS),
-    ("responseElements", CT_RESPONSE_ELEMENTS),
-    ("additionalEventData", CT_ADDITIONAL),
-    ("resources", CT_RESOURCES),
-    ("userIdentity", CT_USER_IDENTITY),
 ];
 
-/// CloudTrail field prefix → JSON column the rest of the dotted path goes into.
-const CLOUDTRAIL_PATHS: &[(&str, ColumnInfo)] = &[
-    ("requestParameters", CT_REQUEST_PARAMETERS),
-    ("responseElements", CT_RESPONSE_ELEMENTS),
-    ("additionalEventData", CT_ADDITIONAL),
-    ("resources", CT_RESOURCES),
-    ("userIdentity", CT_USER_IDENTITY),
-];
-
-/// Fields (and their sub-paths) that CloudTrail events have but the `cloudtrail`
-/// table does not keep, so a test on them never holds (and `null` always does).
-/// `status` is not a CloudTrail field at all; SigmaHQ's `aws_delete_saml_provider`
-/// uses it, and it never matches in any backend either.
-const CLOUDTRAIL_ABSENT: &[&str] = &[
-    "eventVersion",
-    "apiVersion",
-    "sharedEventID",
-    "tlsDetails",
-    "sessionCredentialFromConsole",
-    "serviceEventDetails",
-    "insightDetails",
-    "edgeDeviceDetails",
-    "addendum",
-    "status",
-];
-
-/// Columns keyword searches (a list of values without a field) look in.
-const CLOUDTRAIL_KEYWORDS: &[ColumnInfo] = &[
-    CT_EVENT_NAME,
-    low("event_source"),
-    col("user_agent"),
-    low("error_code"),
-    col("error_message"),
-    col("principal_arn"),
-    col("source_ip"),
-    CT_REQUEST_PARAMETERS,
-    CT_RESPONSE_ELEMENTS,
-    CT_ADDITIONAL,
-    CT_USER_IDENTITY,
-];
-
-// ---------------------------------------------------------------------------------
-// invocations (service: lambda)
-
-const INV_PAYLOAD: ColumnInfo = json("payload");
-const INV_HEADERS: ColumnInfo = json("headers");
-
-/// `invocations` columns, reachable by their own names.
-const LAMBDA_FIELDS: &[(&str, ColumnInfo)] = &[
-    ("time", col("time")),
-    ("account_id", low("account_id")),
-    ("region", low("region")),
-    ("function_name", low("function_name")),
-    ("request_id", col("request_id")),
-    ("trigger_request_id", col("trigger_request_id")),
-    ("trigger", low("trigger")),
-    ("source_ip", col("source_ip")),
-    ("user_agent", col("user_agent")),
-    ("http_method", low("http_method")),
-    ("path", col("path")),
-    ("query", col("query")),
-    ("headers", INV_HEADERS),
-    ("body_size", col("body_size")),
-    ("payload", INV_PAYLOAD),
-    ("payload_shape", json("payload_shape")),
-    ("auth_principal", col("auth_principal")),
-    ("status_code", low("status_code")),
-];
-
-/// `payload.<path>` and `headers.<name>`: keys compare case-insensitively (header
-/// names are stored lower-cased; payload header keys arrive in any case).
-const LAMBDA_PATHS: &[(&str, ColumnInfo)] = &[("payload", INV_PAYLOAD), ("headers", INV_HEADERS)];
-
-const LAMBDA_KEYWORDS: &[ColumnInfo] = &[
-    INV_PAYLOAD,
-    col("path"),
-    col("query"),
-    col("user_agent"),
-    INV_HEADERS,
-];
-
-/// The mapping of one table.
-struct Mapping {
-    fields: &'static [(&'static str, ColumnInfo)],
-    paths: &'static [(&'static str, ColumnInfo)],
-    paths_any_case: bool,
-    absent: &'static [&'static str],
-    keywords: &'static [ColumnInfo],
+/// One `from`/`to` line of a mapping file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FromTo {
+    /// The Sigma field (or field prefix).
+    from: String,
+    /// The column.
+    to: String,
 }
 
-fn mapping(table: Table) -> Option<Mapping> {
-    match table {
-        Table::CloudTrail => Some(Mapping {
-            fields: CLOUDTRAIL_FIELDS,
-            paths: CLOUDTRAIL_PATHS,
-            paths_any_case: false,
-            absent: CLOUDTRAIL_ABSENT,
-            keywords: CLOUDTRAIL_KEYWORDS,
-        }),
-        Table::Invocations => Some(Mapping {
-            fields: LAMBDA_FIELDS,
-            paths: LAMBDA_PATHS,
-            paths_any_case: true,
-            absent: &[],
-            keywords: LAMBDA_KEYWORDS,
-        }),
-        Table::LambdaRuntime => None,
-    }
+/// A mapping file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingFile {
+    /// The Sigma `logsource.service` its rules name.
+    service: String,
+    /// The table those rules read.
+    table: String,
+    /// Columns with few distinct values per batch.
+    low_cardinality: Vec<String>,
+    /// Columns holding JSON text.
+    json: Vec<String>,
+    /// Field → column.
+    fields: Vec<FromTo>,
+    /// Field prefix → JSON column the rest of the path goes into.
+    paths: Vec<FromTo>,
+    /// Whether the keys of those paths compare ASCII-case-insensitively.
+    paths_any_case: bool,
+    /// Fields the table does not keep (with their sub-paths).
+    absent: Vec<String>,
+    /// Columns keyword searches look in.
+    keywords: Vec<String>,
+}
+
+/// The mapping of one table, resolved from its file.
+struct Mapping {
+    table: Table,
+    fields: Vec<(&'static str, ColumnInfo)>,
+    paths: Vec<(&'static str, ColumnInfo)>,
+    paths_any_case: bool,
+    absent: Vec<&'static str>,
+    keywords: Vec<ColumnInfo>,
+}
+
+/// Parses one mapping file.
+fn parse_file(text: &str) -> Result<MappingFile, String> {
+    yaml_serde::from_str(text).map_err(|e| e.to_string())
+}
+
+/// Resolves a parsed file: names its table and gives each column its kind.
+fn resolve_file(file: &'static MappingFile) -> Result<Mapping, String> {
+    let table = Table::ALL
+        .into_iter()
+        .find(|t| t.name() == file.table)
+        .ok_or_else(|| format!("unknown table {:?}", file.table))?;
+    let column = |name: &'static String| ColumnInfo {
+        name: name.as_str(),
+        low_cardinality: file.low_cardinality.contains(name),
+        json_text: file.json.contains(name),
+    };
+    let pairs = |lines: &'static [FromTo]| {
+        lines
+            .iter()
+            .map(|l| (l.from.as_str(), column(&l.to)))
+            .collect()
+    };
+    Ok(Mapping {
+        table,
+        fields: pairs(&file.fields),
+        paths: pairs(&file.paths),
+        paths_any_case: file.paths_any_case,
+        absent: file.absent.iter().map(String::as_str).collect(),
+        keywords: file.keywords.iter().map(column).collect(),
+    })
+}
+
+/// Every mapping, parsed on first use.
+fn mappings() -> &'static [Mapping] {
+    // The parsed files live as long as the program, so the mappings borrow names
+    // from them instead of copying each into a `'static` string.
+    static FILES_PARSED: OnceLock<Vec<MappingFile>> = OnceLock::new();
+    static MAPPINGS: OnceLock<Vec<Mapping>> = OnceLock::new();
+    MAPPINGS.get_or_init(|| {
+        let files = FILES_PARSED.get_or_init(|| {
+            FILES
+                .iter()
+                // The files are compiled in and parsed by a test
+                // (`every_mapping_file_parses_and_names_real_columns`): a failure here
+                // is a bug in the build, not something a user can cause.
+                .map(|(path, text)| parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}")))
+                .collect()
+        });
+        files
+            .iter()
+            .zip(FILES)
+            .map(|(file, (path, _))| resolve_file(file).unwrap_or_else(|e| panic!("{path}: {e}")))
+            .collect()
+    })
+}
+
+fn mapping(table: Table) -> Option<&'static Mapping> {
+    mappings().iter().find(|m| m.table == table)
 }
 
 /// Resolves a Sigma field name for rules on `table`; `None` when it has no mapping.
@@ -268,7 +208,7 @@ pub(crate) fn resolve(table: Table, field: &str) -> Option<Target> {
     if let Some((_, c)) = m.fields.iter().find(|(f, _)| *f == field) {
         return Some(Target::Column(*c));
     }
-    for (prefix, column) in m.paths {
+    for (prefix, column) in &m.paths {
         if let Some(rest) = field.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) {
             let path: Vec<String> = rest
                 .split('.')
@@ -301,7 +241,7 @@ pub(crate) fn resolve(table: Table, field: &str) -> Option<Target> {
 
 /// The columns a keyword search looks in, for rules on `table`.
 pub(crate) fn keyword_columns(table: Table) -> &'static [ColumnInfo] {
-    mapping(table).map_or(&[], |m| m.keywords)
+    mapping(table).map_or(&[], |m| m.keywords.as_slice())
 }
 
 /// The field names of `table` a rule may use, for "unknown field" messages.
@@ -330,7 +270,10 @@ mod tests {
     #[test]
     fn cloudtrail_names_map_to_columns_and_paths() {
         let t = Table::CloudTrail;
-        assert_eq!(resolve(t, "eventName"), Some(Target::Column(CT_EVENT_NAME)));
+        assert!(matches!(
+            resolve(t, "eventName"),
+            Some(Target::Column(c)) if c.name == "event_name" && c.low_cardinality && !c.json_text
+        ));
         assert!(matches!(
             resolve(t, "userIdentity.arn"),
             Some(Target::Column(c)) if c.name == "principal_arn"
@@ -351,24 +294,50 @@ mod tests {
     }
 
     #[test]
-    fn every_mapped_column_exists_in_its_table() {
-        for table in [Table::CloudTrail, Table::Invocations] {
+    fn every_mapping_file_parses_and_names_real_columns() {
+        for (path, text) in FILES {
+            let file = parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let table = Table::ALL
+                .into_iter()
+                .find(|t| t.name() == file.table)
+                .unwrap_or_else(|| panic!("{path}: no table {}", file.table));
             let schema = table.schema();
-            let m = mapping(table).unwrap();
-            let columns = m
+            let columns = file
                 .fields
                 .iter()
-                .map(|(_, c)| c)
-                .chain(m.paths.iter().map(|(_, c)| c))
-                .chain(m.keywords);
+                .chain(&file.paths)
+                .map(|l| &l.to)
+                .chain(&file.keywords)
+                .chain(&file.low_cardinality)
+                .chain(&file.json);
             for c in columns {
                 assert!(
-                    schema.column_with_name(c.name).is_some(),
-                    "{}: {}",
-                    table.name(),
-                    c.name
+                    schema.column_with_name(c).is_some(),
+                    "{path}: {c} is not a column of {}",
+                    table.name()
                 );
             }
+            for l in &file.paths {
+                assert!(file.json.contains(&l.to), "{path}: {} holds no JSON", l.to);
+            }
+        }
+        // Each service's rules read the table its file maps.
+        for service in [
+            crate::model::Service::CloudTrail,
+            crate::model::Service::Lambda,
+        ] {
+            let table = table_of(service);
+            let file = FILES
+                .iter()
+                .map(|(path, text)| parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}")))
+                .find(|f| f.table == table.name())
+                .expect("every rule table has a mapping");
+            assert_eq!(
+                serde_json::to_value(service).expect("serialises"),
+                file.service.as_str(),
+                "{}",
+                table.name()
+            );
         }
     }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::{commit::write_atomically, layout};
 use crate::error::IngestError;
 
 /// What the lake stored from one source.
@@ -45,7 +46,7 @@ pub struct Manifest {
 impl Manifest {
     /// Loads `<lake>/_manifest/`.
     pub fn load(lake: &Path) -> Result<Manifest, IngestError> {
-        let dir = lake.join("_manifest");
+        let dir = layout::manifest_dir(lake);
         let mut m = Manifest {
             dir: dir.clone(),
             ..Default::default()
@@ -114,12 +115,10 @@ impl Manifest {
             source,
         };
         std::fs::create_dir_all(&self.dir).map_err(err)?;
-        let tmp = self.dir.join(format!(".{}.json.tmp", entry.hash));
         let dest = self.dir.join(format!("{}.json", entry.hash));
         // A struct of strings, integers and maps always serialises.
         let json = serde_json::to_vec_pretty(entry).expect("manifest entry serialises");
-        std::fs::write(&tmp, json).map_err(err)?;
-        std::fs::rename(&tmp, &dest).map_err(err)?;
+        write_atomically(&dest, &json)?;
         self.insert(entry);
         Ok(())
     }

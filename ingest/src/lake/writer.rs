@@ -2,19 +2,18 @@
 //! date, then moves them into their partitions.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow::array::{AsArray, BooleanArray};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::TimestampMicrosecondType;
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
 
-use super::table_dir;
+use super::commit::{commit_file, sync_dir, StagedParquet};
+use super::layout;
 use crate::error::IngestError;
 use crate::parse::time::date_of;
 use crate::table::Table;
@@ -58,16 +57,10 @@ fn properties() -> WriterProperties {
         .build()
 }
 
-struct Open {
-    writer: ArrowWriter<File>,
-    tmp: PathBuf,
-    rows: u64,
-}
-
 /// The open files of one source.
 pub struct SourceWriter {
     staging: PathBuf,
-    files: BTreeMap<(Table, i64), Open>,
+    files: BTreeMap<(Table, i64), StagedParquet>,
 }
 
 /// A data file ready to be moved into the lake.
@@ -143,57 +136,23 @@ impl SourceWriter {
                 table.name(),
                 date_of(day * DAY_US)
             ));
-            let file = File::create(&tmp).map_err(|source| IngestError::Lake {
-                path: tmp.clone(),
-                source,
-            })?;
-            let writer =
-                ArrowWriter::try_new(file, table.schema(), Some(properties())).map_err(|e| {
-                    IngestError::Internal {
-                        path: tmp.clone(),
-                        message: e.to_string(),
-                    }
-                })?;
-            self.files.insert(
-                (table, day),
-                Open {
-                    writer,
-                    tmp,
-                    rows: 0,
-                },
-            );
+            let staged = StagedParquet::create(tmp, table.schema(), properties())?;
+            self.files.insert((table, day), staged);
         }
-        let open = self.files.get_mut(&(table, day)).expect("inserted above");
-        open.writer
-            .write(batch)
-            .map_err(|e| IngestError::Internal {
-                path: open.tmp.clone(),
-                message: e.to_string(),
-            })?;
-        open.rows += batch.num_rows() as u64;
-        Ok(())
+        let staged = self.files.get_mut(&(table, day)).expect("inserted above");
+        staged.write(batch)
     }
 
     /// Closes every file (footers written, data synced to disk).
     pub fn close(self) -> Result<Vec<Written>, IngestError> {
         let mut out = Vec::new();
-        for ((table, day), open) in self.files {
-            let file = open
-                .writer
-                .into_inner()
-                .map_err(|e| IngestError::Internal {
-                    path: open.tmp.clone(),
-                    message: e.to_string(),
-                })?;
-            file.sync_all().map_err(|source| IngestError::Lake {
-                path: open.tmp.clone(),
-                source,
-            })?;
+        for ((table, day), staged) in self.files {
+            let (tmp, rows) = staged.finish()?;
             out.push(Written {
                 table,
                 date: date_of(day * DAY_US),
-                tmp: open.tmp,
-                rows: open.rows,
+                tmp,
+                rows,
             });
         }
         Ok(out)
@@ -205,29 +164,13 @@ impl SourceWriter {
 pub fn commit(lake: &Path, hash: &str, files: &[Written]) -> Result<Vec<String>, IngestError> {
     let mut paths = Vec::new();
     for f in files {
-        let rel = format!(
-            "table={}/date={}/part-{}.parquet",
-            f.table.name(),
-            f.date,
-            &hash[..32]
-        );
-        let dir = table_dir(lake, f.table.name()).join(format!("date={}", f.date));
-        std::fs::create_dir_all(&dir).map_err(|source| IngestError::Lake {
-            path: dir.clone(),
-            source,
-        })?;
-        let dest = lake.join(&rel);
-        std::fs::rename(&f.tmp, &dest).map_err(|source| IngestError::Lake {
-            path: dest.clone(),
-            source,
-        })?;
+        let rel = layout::partition_file(f.table.name(), &f.date, &layout::part_file_name(hash));
+        commit_file(&f.tmp, &lake.join(&rel))?;
         paths.push(rel);
     }
     if !files.is_empty() {
         // Make the renames durable before the manifest says the source is stored.
-        if let Ok(d) = File::open(lake) {
-            let _ = d.sync_all();
-        }
+        sync_dir(lake);
     }
     Ok(paths)
 }

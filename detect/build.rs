@@ -1,5 +1,7 @@
-//! Embeds the rule library (`rules/**/*.yml`) in the binary, so `tripline detect` and
-//! `tripline rules` work from any directory without a checkout.
+//! Embeds the rule library (`rules/**/*.yml` at the repository root) in this crate, so
+//! [`tripline_detect::rules::EMBEDDED`] — and the binary's `tripline detect` and
+//! `tripline rules` — work from any directory without a checkout. The crate that owns
+//! the rules' engine owns their embedding.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -22,13 +24,21 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    // The workspace root: rule paths are shown relative to it (`rules/cloudtrail/…`).
+    let root = crate_dir.parent().unwrap_or(&crate_dir).to_path_buf();
     let rules = root.join("rules");
-    println!("cargo:rerun-if-changed=rules");
+    // Cargo watches a directory recursively: any rule added, changed or removed
+    // re-runs this script.
+    println!("cargo:rerun-if-changed={}", rules.display());
+    println!("cargo:rerun-if-changed=build.rs");
     let mut files = Vec::new();
     walk(&rules, &mut files);
     files.sort();
-    let mut code = String::from("/// The rule library: (path relative to the repository, YAML text).\npub static EMBEDDED_RULES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// The rule library: (path relative to the repository, YAML text), sorted by path.\n\
+         pub static EMBEDDED: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
         let rel = f.strip_prefix(&root).unwrap_or(f);
         writeln!(
