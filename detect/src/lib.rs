@@ -13,8 +13,6 @@
 //!   ([`OutputFormat`], [`write_result`]), times in UTC RFC 3339.
 //! - [`engine`]: rule sets loaded and run over batches ([`engine::Detector`]), rule
 //!   tests, events read back from the lake.
-//! - [`eval`]: findings scored against a simulated corpus's labels (precision,
-//!   recall, false findings per million benign events).
 //! - [`model`]: what passes between the detection stages: [`RuleInfo`], [`Hit`],
 //!   [`Finding`].
 //! - [`sigma`]: the Sigma rule engine: rule files parsed ([`sigma::parse_rules`]) into
@@ -30,10 +28,6 @@
 //!   (`event_count`, `value_count`, `temporal`, `temporal_ordered`; sliding, tumbling
 //!   or session windows), the same for batch and streaming.
 //! - [`suppress`]: [`Allowlist`], the expiring allowlist applied before output.
-//! - [`simulate`]: `tripline simulate`, a labelled corpus: realistic benign serverless
-//!   traffic over a seeded world plus multi-step attack scenarios, written as real
-//!   CloudTrail delivery files and Lambda CloudWatch Logs payloads
-//!   ([`simulate::SimulateConfig`], [`simulate::run`]).
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
 //! - [`baseline`]: behavioural baselines of principals, functions and accounts —
@@ -54,13 +48,11 @@ mod columns;
 pub mod correlate;
 pub mod engine;
 pub mod error;
-pub mod eval;
 pub mod finding;
 pub mod lake;
 pub mod model;
 pub mod output;
 pub mod sigma;
-pub mod simulate;
 pub mod suppress;
 
 pub use correlate::Correlator;

@@ -13,10 +13,10 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use tripline_detect::output::{write_result, OutputFormat};
-use tripline_detect::simulate::{self, SimulateConfig};
 use tripline_detect::LakeSession;
 use tripline_detect::Level;
 use tripline_ingest::IngestConfig;
+use tripline_sim::simulate::{self, SimulateConfig};
 
 /// The embedded sample: (relative path, bytes). The same files are the fixtures of
 /// the integration tests, so the demo shows what the tests check.
