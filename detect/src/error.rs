@@ -13,8 +13,6 @@
 //! - the suppression allowlist: [`DetectError::Allowlist`] names the file and entry;
 //! - running a compiled Sigma rule on a batch of the wrong table or schema:
 //!   [`DetectError::Eval`];
-//! - the simulator: [`DetectError::SimulateConfig`] (the user's request) and
-//!   [`DetectError::SimulateWrite`] (the disk, with its path);
 //! - a batch handed to an anomaly detector: [`DetectError::BadBatch`];
 //! - a bug or an impossible state: [`DetectError::Internal`].
 //!
@@ -118,21 +116,6 @@ pub enum DetectError {
         reason: String,
     },
 
-    /// `tripline simulate` was asked for something it cannot do (an unknown scenario,
-    /// a negative scale, an output directory that is not empty). Blame: the user.
-    #[error("simulate: {0}")]
-    SimulateConfig(String),
-
-    /// `tripline simulate` could not write its corpus. Blame: the machine (disk full,
-    /// permissions) at `path`.
-    #[error("simulate: writing {}: {error}", .path.display())]
-    SimulateWrite {
-        /// The file or directory being written.
-        path: PathBuf,
-        /// The underlying error.
-        error: std::io::Error,
-    },
-
     /// Log files could not be read (a missing or unreadable path, a failed write to
     /// the quarantine). Blame: the input or directory the error names.
     #[error("{0}")]
@@ -168,10 +151,7 @@ impl DetectError {
     /// True when the user's SQL is at fault ([`Self::ReadOnly`], [`Self::Plan`]), as
     /// opposed to the lake, the machine or a bug.
     pub fn is_user_error(&self) -> bool {
-        matches!(
-            self,
-            DetectError::ReadOnly { .. } | DetectError::Plan(_) | DetectError::SimulateConfig(_)
-        )
+        matches!(self, DetectError::ReadOnly { .. } | DetectError::Plan(_))
     }
 
     /// True when writing results failed because the reader went away (e.g. `| head`),

@@ -17,8 +17,6 @@
 //!   ([`pipeline::detect`]), findings out through [`pipeline::FindingSink`]s.
 //! - [`engine`]: rule sets loaded and run over batches ([`engine::Detector`]), rule
 //!   tests.
-//! - [`eval`]: findings scored against a simulated corpus's labels (precision,
-//!   recall, false findings per million benign events).
 //! - [`model`]: what passes between the detection stages: [`RuleInfo`], [`Hit`],
 //!   [`Finding`].
 //! - [`rules`]: the rule library (`rules/**/*.yml`) embedded at build time
@@ -36,10 +34,6 @@
 //!   (`event_count`, `value_count`, `temporal`, `temporal_ordered`; sliding, tumbling
 //!   or session windows), the same for batch and streaming.
 //! - [`suppress`]: [`Allowlist`], the expiring allowlist applied before output.
-//! - [`simulate`]: `tripline simulate`, a labelled corpus: realistic benign serverless
-//!   traffic over a seeded world plus multi-step attack scenarios, written as real
-//!   CloudTrail delivery files and Lambda CloudWatch Logs payloads
-//!   ([`simulate::SimulateConfig`], [`simulate::run`]).
 //! - [`error`]: [`DetectError`], whose variants say who is to blame: the user's SQL,
 //!   the lake (with its path), the query's execution, or writing the output.
 //! - [`baseline`]: behavioural baselines of principals, functions and accounts —
@@ -60,7 +54,6 @@ mod columns;
 pub mod correlate;
 pub mod engine;
 pub mod error;
-pub mod eval;
 pub mod finding;
 pub mod lake;
 pub mod model;
@@ -68,7 +61,6 @@ pub mod output;
 pub mod pipeline;
 pub mod rules;
 pub mod sigma;
-pub mod simulate;
 pub mod suppress;
 
 pub use correlate::Correlator;

@@ -14,10 +14,10 @@ use anyhow::Context as _;
 use clap::Args;
 use tripline_detect::output::{write_result, OutputFormat};
 use tripline_detect::pipeline::{self, FindingSink, FindingTable, Input, PipelineConfig};
-use tripline_detect::simulate::{self, SimulateConfig};
 use tripline_detect::LakeSession;
 use tripline_detect::{Finding, Level};
 use tripline_ingest::IngestConfig;
+use tripline_sim::simulate::{self, SimulateConfig};
 
 /// The embedded sample: (relative path, bytes). The same files are the fixtures of
 /// the integration tests, so the demo shows what the tests check.

@@ -11,9 +11,9 @@ use clap::Args;
 use std::sync::Arc;
 
 use tripline_detect::engine::RuleSet;
-use tripline_detect::eval::{evaluate, read_labels, EvalReport};
 use tripline_detect::pipeline::{Input, PipelineConfig};
 use tripline_ingest::IngestConfig;
+use tripline_sim::eval::{evaluate, read_labels, EvalReport};
 
 use super::UsageError;
 
@@ -83,7 +83,7 @@ pub fn evaluate_corpus(
     progress: bool,
 ) -> anyhow::Result<EvalRun> {
     let manifest_path = dir.join("manifest.json");
-    let manifest: tripline_detect::simulate::Manifest =
+    let manifest: tripline_sim::simulate::Manifest =
         serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| {
             UsageError(format!(
                 "{} is not a simulated corpus ({}: {e}); write one with `tripline simulate`",

@@ -1,11 +1,11 @@
 //! `tripline simulate`: a labelled corpus of benign traffic and attacks, written in
-//! the real input formats (see `tripline_detect::simulate`).
+//! the real input formats (see `tripline_sim::simulate`).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use tripline_detect::simulate::{self, SimulateConfig};
+use tripline_sim::simulate::{self, SimulateConfig};
 
 use super::UsageError;
 

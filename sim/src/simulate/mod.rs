@@ -59,7 +59,7 @@ use std::time::Instant;
 pub use labels::{Label, LabelEntities, Manifest, TimeRange};
 pub use scenarios::ScenarioInfo;
 
-use crate::DetectError;
+use crate::SimError;
 use event::{ApiCall, Identity, KeyRef};
 use invocation::Invocation;
 use rng::{rfc3339_s, stream, Rng, DAY, HOUR, MIN};
@@ -139,8 +139,8 @@ struct Planned {
     end: i64,
 }
 
-fn check(cfg: &SimulateConfig) -> Result<Vec<scenarios::Scenario>, DetectError> {
-    let bad = |m: String| Err(DetectError::SimulateConfig(m));
+fn check(cfg: &SimulateConfig) -> Result<Vec<scenarios::Scenario>, SimError> {
+    let bad = |m: String| Err(SimError::Config(m));
     if !cfg.scale.is_finite() || cfg.scale < 0.0 || cfg.scale > 10_000.0 {
         return bad(format!(
             "--scale must be between 0 and 10000, got {}",
@@ -171,24 +171,23 @@ fn check(cfg: &SimulateConfig) -> Result<Vec<scenarios::Scenario>, DetectError> 
 }
 
 /// Writes the corpus described by `cfg` and returns what was written.
-pub fn run(cfg: &SimulateConfig) -> Result<SimulateSummary, DetectError> {
+pub fn run(cfg: &SimulateConfig) -> Result<SimulateSummary, SimError> {
     let started = Instant::now();
     let chosen = check(cfg)?;
     let out_dir = &cfg.out;
     if out_dir.exists() {
-        let mut entries =
-            std::fs::read_dir(out_dir).map_err(|error| DetectError::SimulateWrite {
-                path: out_dir.clone(),
-                error,
-            })?;
+        let mut entries = std::fs::read_dir(out_dir).map_err(|error| SimError::Write {
+            path: out_dir.clone(),
+            error,
+        })?;
         if entries.next().is_some() {
-            return Err(DetectError::SimulateConfig(format!(
+            return Err(SimError::Config(format!(
                 "output directory {} is not empty (the corpus must be written to a new or empty directory)",
                 out_dir.display()
             )));
         }
     }
-    std::fs::create_dir_all(out_dir).map_err(|error| DetectError::SimulateWrite {
+    std::fs::create_dir_all(out_dir).map_err(|error| SimError::Write {
         path: out_dir.clone(),
         error,
     })?;
@@ -342,7 +341,7 @@ pub fn run(cfg: &SimulateConfig) -> Result<SimulateSummary, DetectError> {
     }
     let mut text = String::new();
     for l in &labels {
-        text.push_str(&serde_json::to_string(l).map_err(|e| DetectError::Internal(e.to_string()))?);
+        text.push_str(&serde_json::to_string(l).map_err(|e| SimError::Internal(e.to_string()))?);
         text.push('\n');
     }
     out.write_plain("labels.jsonl", &text)?;
@@ -365,8 +364,8 @@ pub fn run(cfg: &SimulateConfig) -> Result<SimulateSummary, DetectError> {
         accounts: w.accounts.iter().map(|a| a.id.clone()).collect(),
         functions: w.functions.iter().map(|f| f.name.clone()).collect(),
     };
-    let text = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| DetectError::Internal(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(&manifest).map_err(|e| SimError::Internal(e.to_string()))?;
     out.write_plain("manifest.json", &(text + "\n"))?;
     Ok(SimulateSummary {
         manifest,

@@ -12,9 +12,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::error::DetectError;
-use crate::model::Finding;
 pub use crate::simulate::{Label, LabelEntities};
+use crate::SimError;
+use tripline_detect::Finding;
 
 /// Per-scenario result.
 #[derive(Debug, Clone, Serialize)]
@@ -56,8 +56,8 @@ pub struct EvalReport {
 }
 
 /// Reads `labels.jsonl`.
-pub fn read_labels(path: &Path) -> Result<Vec<Label>, DetectError> {
-    let text = std::fs::read_to_string(path).map_err(|e| DetectError::Rules {
+pub fn read_labels(path: &Path) -> Result<Vec<Label>, SimError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SimError::Labels {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
@@ -65,7 +65,7 @@ pub fn read_labels(path: &Path) -> Result<Vec<Label>, DetectError> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| DetectError::Rules {
+            serde_json::from_str(l).map_err(|e| SimError::Labels {
                 path: format!("{}:{}", path.display(), i + 1),
                 reason: format!("not a label line: {e}"),
             })
@@ -207,8 +207,8 @@ fn entity_match(f: &Finding, e: &LabelEntities) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EventContext, Level, RuleInfo};
     use std::sync::Arc;
+    use tripline_detect::{EventContext, Level, RuleInfo};
 
     fn finding(related: &[&str], principal: Option<&str>, t: i64) -> Finding {
         Finding {

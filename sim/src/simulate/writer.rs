@@ -18,7 +18,7 @@ use flate2::{Compression, GzBuilder};
 
 use super::event::ApiCall;
 use super::rng::{utc, Rng, MIN};
-use crate::DetectError;
+use crate::SimError;
 
 /// Where the corpus goes, and what has been written so far.
 pub(crate) struct Output {
@@ -40,9 +40,9 @@ impl Output {
     }
 
     /// Writes `lines` (each followed by a newline) gzip-compressed to `rel`.
-    pub fn write_gz(&mut self, rel: &Path, lines: &[String]) -> Result<(), DetectError> {
+    pub fn write_gz(&mut self, rel: &Path, lines: &[String]) -> Result<(), SimError> {
         let path = self.dir.join(rel);
-        let fail = |error| DetectError::SimulateWrite {
+        let fail = |error| SimError::Write {
             path: path.clone(),
             error,
         };
@@ -63,9 +63,9 @@ impl Output {
     }
 
     /// Writes a plain (uncompressed) file.
-    pub fn write_plain(&mut self, rel: &str, text: &str) -> Result<(), DetectError> {
+    pub fn write_plain(&mut self, rel: &str, text: &str) -> Result<(), SimError> {
         let path = self.dir.join(rel);
-        std::fs::write(&path, text).map_err(|error| DetectError::SimulateWrite { path, error })
+        std::fs::write(&path, text).map_err(|error| SimError::Write { path, error })
     }
 
     /// Writes one hour of CloudTrail calls (any order), `render` giving each record.
@@ -73,7 +73,7 @@ impl Output {
         &mut self,
         calls: &[ApiCall],
         render: &mut dyn FnMut(&ApiCall) -> String,
-    ) -> Result<(), DetectError> {
+    ) -> Result<(), SimError> {
         let mut files: BTreeMap<(String, String, i64), Vec<&ApiCall>> = BTreeMap::new();
         for c in calls {
             let bucket = c.time_us.div_euclid(5 * MIN);

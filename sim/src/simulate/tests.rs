@@ -11,7 +11,7 @@ use super::benign::Benign;
 use super::rng::{stream, DAY, HOUR};
 use super::world::{Via, World};
 use super::*;
-use crate::LakeSession;
+use tripline_detect::LakeSession;
 
 /// A small corpus with every scenario, made once for the tests that read it.
 struct Corpus {

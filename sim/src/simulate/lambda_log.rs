@@ -26,7 +26,7 @@ use super::invocation::Invocation;
 use super::rng::{rfc3339_ms, utc, Rng, HOUR, MIN};
 use super::world::{Function, LogStyle, Runtime, World};
 use super::writer::Output;
-use crate::DetectError;
+use crate::SimError;
 
 /// Log events per subscription payload at most.
 const BATCH: usize = 40;
@@ -121,7 +121,7 @@ impl Lambda {
         hour_us: i64,
         mut invs: Vec<Invocation>,
         out: &mut Output,
-    ) -> Result<Vec<(ApiCall, Option<u32>)>, DetectError> {
+    ) -> Result<Vec<(ApiCall, Option<u32>)>, SimError> {
         invs.sort_by(|a, b| {
             (a.function, a.time_us, &a.request_id).cmp(&(b.function, b.time_us, &b.request_id))
         });
