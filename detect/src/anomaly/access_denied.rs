@@ -13,21 +13,21 @@
 
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
 use serde_json::json;
 use tripline_ingest::Table;
 
 use super::config::AccessDeniedConfig;
 use super::events::CloudTrailCols;
+use super::sensitivity::service_of;
 use super::stats::beta_binomial_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats,
-    TopCounts, Windows,
+    confidence_from_p, corrected, fmt_p, fmt_top, fmt_width, rule_info, Contrib, Draft, Groups,
+    Stats, TopCounts,
 };
-use super::{Common, Detector};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
 use crate::baseline::keys::is_access_denied;
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "access_denied_spike";
@@ -54,45 +54,22 @@ pub fn rule() -> Arc<RuleInfo> {
 }
 
 #[derive(Default)]
-struct Calls {
+pub(crate) struct Calls {
     n: u64,
     denied: Contrib,
     apis: TopCounts,
 }
 
-/// The detector.
-pub struct AccessDenied {
+/// The detector's scorer: calls per principal.
+pub(crate) struct AccessDenied {
     common: Common,
     cfg: AccessDeniedConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Calls>>,
-    clock: Clock,
-    pending: Vec<Finding>,
+    evidence_after: u64,
     key: String,
 }
 
 impl AccessDenied {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: AccessDeniedConfig) -> Self {
-        AccessDenied {
-            clock: Clock::new(common.lateness_secs),
-            windows: Windows::new(cfg.window_secs),
-            common,
-            cfg,
-            rule: rule(),
-            pending: Vec::new(),
-            key: String::new(),
-        }
-    }
-
-    fn close(&mut self, watermark: i64) {
-        let width = self.windows.width_us();
-        for (start, w) in self.windows.close_until(watermark) {
-            let found = self.evaluate(start, width, w);
-            self.pending.extend(found);
-        }
-    }
-
     /// The prior `(a, b)` of the principal's denied share, and `(k_b, n_b)`.
     fn prior(&self, principal: &str) -> Option<((f64, f64), (u64, u64))> {
         let b = self.common.baselines()?;
@@ -110,11 +87,53 @@ impl AccessDenied {
             }
         })
     }
+}
 
-    fn evaluate(&self, start: i64, width: i64, w: Groups<Calls>) -> Vec<Finding> {
+impl Scorer for AccessDenied {
+    type Config = AccessDeniedConfig;
+    type Window = Groups<Calls>;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = true;
+    const TABLES: &'static [Table] = &[Table::CloudTrail];
+
+    fn new(common: Common, cfg: AccessDeniedConfig) -> Self {
+        AccessDenied {
+            evidence_after: (cfg.min_support / 2).max(1),
+            common,
+            cfg,
+            rule: rule(),
+            key: String::new(),
+        }
+    }
+
+    fn cloudtrail(&mut self, row: Row<'_, CloudTrailCols>, w: &mut Frames<Groups<Calls>>) {
+        let Row { cols, i, t } = row;
+        let Some(principal) = cols.principal(i) else {
+            return;
+        };
+        let Some(c) = w.group(t, principal) else {
+            return;
+        };
+        c.n += 1;
+        if !cols.error_code.get(i).is_some_and(is_access_denied) {
+            return;
+        }
+        let key = &mut self.key;
+        key.clear();
+        key.push_str(service_of(cols.event_source.get(i).unwrap_or("")));
+        key.push(':');
+        key.push_str(cols.event_name.get(i).unwrap_or(""));
+        c.apis.add(key);
+        c.denied
+            .record(t, cols.event_id.get(i), self.evidence_after, || {
+                cols.evidence(i)
+            });
+    }
+
+    fn score(&mut self, w: Closed<Groups<Calls>>, out: &mut Vec<Draft>) {
         let cfg = &self.cfg;
         let mut tested = Vec::new();
-        for (principal, c) in w {
+        for (principal, c) in w.state {
             let k = c.denied.count;
             if k < cfg.min_support {
                 continue;
@@ -125,11 +144,8 @@ impl AccessDenied {
             let p = beta_binomial_tail(k, c.n.max(k), a, bb);
             tested.push((principal, c, a / (a + bb), p, base));
         }
-        let ps: Vec<f64> = tested.iter().map(|t| t.3).collect();
-        let significant = self.common.correction.significant(&ps, cfg.alpha);
-        let threshold = self.common.correction.threshold(ps.len(), cfg.alpha);
-        let mut out = Vec::new();
-        for ((principal, c, rate, p, (kb, nb)), sig) in tested.into_iter().zip(significant) {
+        let (tested, threshold) = corrected(self.common.correction, cfg.alpha, tested, |t| t.3);
+        for ((principal, c, rate, p, (kb, nb)), sig) in tested {
             let k = c.denied.count;
             let n = c.n.max(k);
             let observed = k as f64 / n as f64;
@@ -149,7 +165,7 @@ impl AccessDenied {
             let message = format!(
                 "{principal}: {k} of {n} calls denied in {} ({:.0} %) across {apis} APIs; {baseline}; \
                  expected {:.1}, {}. Denied: {}",
-                fmt_width(width),
+                fmt_width(w.width),
                 observed * 100.0,
                 rate * n as f64,
                 fmt_p(p),
@@ -161,87 +177,24 @@ impl AccessDenied {
                 .observed(k as f64)
                 .p_value(p)
                 .score(observed / rate.max(1e-12))
-                .baseline_window(self.common.baselines())
                 .top(&top)
                 .set("calls", json!(n))
                 .set("distinct_apis", json!(apis))
                 .set("baseline_rate", json!(rate))
                 .set("known_principal", json!(nb > 0));
-            out.push(
-                Draft {
-                    rule: self.rule.clone(),
-                    level: if apis >= 5 {
-                        Level::High
-                    } else {
-                        Level::Medium
-                    },
-                    confidence: confidence_from_p(p, threshold),
-                    message,
-                    group: vec![("principal", principal.to_string())],
-                    window_start_us: start,
-                    contrib: c.denied,
-                    stats,
-                    context: None,
-                }
-                .into_finding(),
-            );
+            out.push(Draft {
+                rule: self.rule.clone(),
+                level: if apis >= 5 {
+                    Level::High
+                } else {
+                    Level::Medium
+                },
+                confidence: confidence_from_p(p, threshold),
+                message,
+                group: vec![("principal", principal.to_string())],
+                contrib: c.denied,
+                stats,
+            });
         }
-        out
-    }
-}
-
-impl Detector for AccessDenied {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        if table != Table::CloudTrail {
-            return Ok(());
-        }
-        let cols = CloudTrailCols::new(batch)?;
-        let max = self.common.max_entities;
-        let evidence_after = (self.cfg.min_support / 2).max(1);
-        let mut key = std::mem::take(&mut self.key);
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            let Some(principal) = cols.principal(i) else {
-                continue;
-            };
-            let Some((_, w)) = self.windows.at(t) else {
-                continue;
-            };
-            let Some(c) = w.get(principal, max) else {
-                continue;
-            };
-            c.n += 1;
-            if !cols.error_code.get(i).is_some_and(is_access_denied) {
-                continue;
-            }
-            key.clear();
-            key.push_str(crate::anomaly::sensitivity::service_of(
-                cols.event_source.get(i).unwrap_or(""),
-            ));
-            key.push(':');
-            key.push_str(cols.event_name.get(i).unwrap_or(""));
-            c.apis.add(&key);
-            if c.denied.add(t, cols.event_id.get(i), evidence_after) {
-                c.denied.push_evidence(cols.evidence(i));
-            }
-        }
-        self.key = key;
-        self.close(self.clock.watermark());
-        Ok(())
-    }
-
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
-    }
-
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
     }
 }

@@ -14,20 +14,19 @@
 
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
-use serde_json::json;
+use serde_json::{json, Value};
 use tripline_ingest::Table;
 
 use super::config::BruteForceConfig;
 use super::events::{CloudTrailCols, InvocationCols};
 use super::stats::binomial_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats,
-    TopCounts, Windows,
+    confidence_from_p, corrected, fmt_p, fmt_top, fmt_width, rule_info, Contrib, Draft, Groups,
+    Stats, TopCounts,
 };
-use super::{Common, Detector};
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "brute_force";
@@ -76,38 +75,65 @@ struct Tally {
     rate_sum: f64,
 }
 
+/// One request, as the tallies of its source and its target count it.
+struct Attempt<'a> {
+    t: i64,
+    id: Option<&'a str>,
+    /// Its expected failure rate.
+    rate: f64,
+    failed: bool,
+    evidence_after: u64,
+}
+
+impl Tally {
+    /// Counts `a`, whose counterpart (target of a source, source of a target) is
+    /// `other`.
+    fn count(&mut self, a: &Attempt<'_>, other: &str, evidence: impl FnOnce() -> Value) {
+        self.requests += 1;
+        self.rate_sum += a.rate;
+        if a.failed {
+            self.others.add(other);
+            self.failures.record(a.t, a.id, a.evidence_after, evidence);
+        }
+    }
+}
+
 #[derive(Default)]
-struct BruteWindow {
+pub(crate) struct BruteWindow {
     sources: Groups<Tally>,
     targets: Groups<Tally>,
 }
 
-/// The detector.
-pub struct BruteForce {
+impl BruteWindow {
+    /// Counts `a` for its source and, when it has one, its target (`target_label`
+    /// is how the source's tally names the target).
+    fn count(
+        &mut self,
+        a: &Attempt<'_>,
+        max: usize,
+        (source, target, target_label): (&str, Option<&str>, &str),
+        evidence: impl Fn() -> Value,
+    ) {
+        if let Some(s) = self.sources.get(source, max) {
+            s.count(a, target_label, &evidence);
+        }
+        if let Some(g) = target.and_then(|target| self.targets.get(target, max)) {
+            g.count(a, source, &evidence);
+        }
+    }
+}
+
+/// The detector's scorer: authentication failures per source and per target.
+pub(crate) struct BruteForce {
     common: Common,
     cfg: BruteForceConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<BruteWindow>,
-    clock: Clock,
-    pending: Vec<Finding>,
+    evidence_after: u64,
     /// Reused buffer for target keys.
     key: String,
 }
 
 impl BruteForce {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: BruteForceConfig) -> Self {
-        BruteForce {
-            clock: Clock::new(common.lateness_secs),
-            windows: Windows::new(cfg.window_secs),
-            common,
-            cfg,
-            rule: rule(),
-            pending: Vec::new(),
-            key: String::new(),
-        }
-    }
-
     /// The expected 401/403 share of a function's requests.
     fn function_rate(&self, function: &str) -> f64 {
         self.common
@@ -118,16 +144,84 @@ impl BruteForce {
                 (f.auth_failures as f64 + 1.0) / (f.with_status as f64 + 2.0)
             })
     }
+}
 
-    fn close(&mut self, watermark: i64) {
-        let width = self.windows.width_us();
-        for (start, w) in self.windows.close_until(watermark) {
-            let found = self.evaluate(start, width, w);
-            self.pending.extend(found);
+impl Scorer for BruteForce {
+    type Config = BruteForceConfig;
+    type Window = BruteWindow;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = false;
+    const TABLES: &'static [Table] = &[Table::Invocations, Table::CloudTrail];
+
+    fn new(common: Common, cfg: BruteForceConfig) -> Self {
+        BruteForce {
+            evidence_after: (cfg.min_support / 2).max(1),
+            common,
+            cfg,
+            rule: rule(),
+            key: String::new(),
         }
     }
 
-    fn evaluate(&self, start: i64, width: i64, w: BruteWindow) -> Vec<Finding> {
+    fn invocation(&mut self, row: Row<'_, InvocationCols>, w: &mut Frames<BruteWindow>) {
+        let Row { cols, i, t } = row;
+        let Some(status) = cols.status.get(i) else {
+            return;
+        };
+        let function = cols.function(i);
+        let attempt = Attempt {
+            t,
+            id: cols.id(i),
+            rate: self.function_rate(function),
+            failed: status == 401 || status == 403,
+            evidence_after: self.evidence_after,
+        };
+        let key = &mut self.key;
+        key.clear();
+        key.push_str(function);
+        key.push(' ');
+        key.push_str(cols.method.get(i).unwrap_or(""));
+        key.push(' ');
+        let path = cols.path.get(i).unwrap_or("");
+        key.push_str(path.split('?').next().unwrap_or(path));
+        let key = self.key.as_str();
+        let source = cols.source_ip.get(i).unwrap_or("(unknown)");
+        let label = cols.auth_principal.get(i).unwrap_or(key);
+        let max = w.max_entities();
+        if let Some(w) = w.at(t) {
+            w.count(&attempt, max, (source, Some(key), label), || {
+                cols.evidence(i)
+            });
+        }
+    }
+
+    fn cloudtrail(&mut self, row: Row<'_, CloudTrailCols>, w: &mut Frames<BruteWindow>) {
+        let Row { cols, i, t } = row;
+        let failed = match (cols.event_name.get(i), cols.error_code.get(i)) {
+            (Some("ConsoleLogin"), code) => {
+                code.is_some() || cols.error_message.get(i) == Some("Failed authentication")
+            }
+            (_, Some(code)) => AUTH_FAILURE_CODES.contains(&code),
+            _ => false,
+        };
+        let attempt = Attempt {
+            t,
+            id: cols.event_id.get(i),
+            rate: self.cfg.default_failure_rate,
+            failed,
+            evidence_after: self.evidence_after,
+        };
+        let source = cols.source_ip.get(i).unwrap_or("(unknown)");
+        let target = cols.user_name.get(i).or_else(|| cols.principal_arn.get(i));
+        let label = target.unwrap_or("(unknown)");
+        let max = w.max_entities();
+        if let Some(w) = w.at(t) {
+            w.count(&attempt, max, (source, target, label), || cols.evidence(i));
+        }
+    }
+
+    fn score(&mut self, w: Closed<BruteWindow>, out: &mut Vec<Draft>) {
+        let (width, w) = (w.width, w.state);
         let cfg = &self.cfg;
         let mut tested = Vec::new();
         for (kind, groups) in [("source", w.sources), ("target", w.targets)] {
@@ -142,11 +236,8 @@ impl BruteForce {
                 tested.push((kind, key, t, n, rate, p));
             }
         }
-        let ps: Vec<f64> = tested.iter().map(|t| t.5).collect();
-        let significant = self.common.correction.significant(&ps, cfg.alpha);
-        let threshold = self.common.correction.threshold(ps.len(), cfg.alpha);
-        let mut out = Vec::new();
-        for ((kind, key, t, n, rate, p), sig) in tested.into_iter().zip(significant) {
+        let (tested, threshold) = corrected(self.common.correction, cfg.alpha, tested, |t| t.5);
+        for ((kind, key, t, n, rate, p), sig) in tested {
             if !sig {
                 continue;
             }
@@ -184,7 +275,6 @@ impl BruteForce {
                 .observed(k as f64)
                 .p_value(p)
                 .score(k as f64 / (rate * n as f64).max(1e-9))
-                .baseline_window(self.common.baselines())
                 .top(&top)
                 .set("requests", json!(n))
                 .set("distinct_counterparts", json!(others))
@@ -192,157 +282,24 @@ impl BruteForce {
                     "technique",
                     json!(if spraying { "T1110.003" } else { "T1110.001" }),
                 );
-            out.push(
-                Draft {
-                    rule: self.rule.clone(),
-                    level: if spraying || others >= 5 {
-                        Level::High
-                    } else {
-                        Level::Medium
-                    },
-                    confidence: confidence_from_p(p, threshold),
-                    message,
-                    group: vec![
-                        ("kind", kind.to_owned()),
-                        (
-                            if kind == "source" {
-                                "source_ip"
-                            } else {
-                                "target"
-                            },
-                            key.to_string(),
-                        ),
-                    ],
-                    window_start_us: start,
-                    contrib: t.failures,
-                    stats,
-                    context: None,
-                }
-                .into_finding(),
-            );
-        }
-        out
-    }
-
-    fn process_invocations(&mut self, batch: &RecordBatch) -> Result<(), DetectError> {
-        let cols = InvocationCols::new(batch)?;
-        let max = self.common.max_entities;
-        let evidence_after = (self.cfg.min_support / 2).max(1);
-        let mut key = std::mem::take(&mut self.key);
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            let Some(status) = cols.status.get(i) else {
-                continue;
+            let key_name = if kind == "source" {
+                "source_ip"
+            } else {
+                "target"
             };
-            let failed = status == 401 || status == 403;
-            let function = cols.function(i);
-            let rate = self.function_rate(function);
-            key.clear();
-            key.push_str(function);
-            key.push(' ');
-            key.push_str(cols.method.get(i).unwrap_or(""));
-            key.push(' ');
-            let path = cols.path.get(i).unwrap_or("");
-            key.push_str(path.split('?').next().unwrap_or(path));
-            let source = cols.source_ip.get(i).unwrap_or("(unknown)");
-            let target_label = cols.auth_principal.get(i).unwrap_or(&key);
-            let Some((_, w)) = self.windows.at(t) else {
-                continue;
-            };
-            if let Some(s) = w.sources.get(source, max) {
-                s.requests += 1;
-                s.rate_sum += rate;
-                if failed {
-                    s.others.add(target_label);
-                    if s.failures.add(t, cols.id(i), evidence_after) {
-                        s.failures.push_evidence(cols.evidence(i));
-                    }
-                }
-            }
-            if let Some(g) = w.targets.get(&key, max) {
-                g.requests += 1;
-                g.rate_sum += rate;
-                if failed {
-                    g.others.add(source);
-                    if g.failures.add(t, cols.id(i), evidence_after) {
-                        g.failures.push_evidence(cols.evidence(i));
-                    }
-                }
-            }
+            out.push(Draft {
+                rule: self.rule.clone(),
+                level: if spraying || others >= 5 {
+                    Level::High
+                } else {
+                    Level::Medium
+                },
+                confidence: confidence_from_p(p, threshold),
+                message,
+                group: vec![("kind", kind.to_owned()), (key_name, key.to_string())],
+                contrib: t.failures,
+                stats,
+            });
         }
-        self.key = key;
-        Ok(())
-    }
-
-    fn process_cloudtrail(&mut self, batch: &RecordBatch) -> Result<(), DetectError> {
-        let cols = CloudTrailCols::new(batch)?;
-        let max = self.common.max_entities;
-        let evidence_after = (self.cfg.min_support / 2).max(1);
-        let rate = self.cfg.default_failure_rate;
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            let failed = match (cols.event_name.get(i), cols.error_code.get(i)) {
-                (Some("ConsoleLogin"), code) => {
-                    code.is_some() || cols.error_message.get(i) == Some("Failed authentication")
-                }
-                (_, Some(code)) => AUTH_FAILURE_CODES.contains(&code),
-                _ => false,
-            };
-            let source = cols.source_ip.get(i).unwrap_or("(unknown)");
-            let target = cols.user_name.get(i).or_else(|| cols.principal_arn.get(i));
-            let Some((_, w)) = self.windows.at(t) else {
-                continue;
-            };
-            if let Some(s) = w.sources.get(source, max) {
-                s.requests += 1;
-                s.rate_sum += rate;
-                if failed {
-                    s.others.add(target.unwrap_or("(unknown)"));
-                    if s.failures.add(t, cols.event_id.get(i), evidence_after) {
-                        s.failures.push_evidence(cols.evidence(i));
-                    }
-                }
-            }
-            let Some(target) = target else { continue };
-            if let Some(g) = w.targets.get(target, max) {
-                g.requests += 1;
-                g.rate_sum += rate;
-                if failed {
-                    g.others.add(source);
-                    if g.failures.add(t, cols.event_id.get(i), evidence_after) {
-                        g.failures.push_evidence(cols.evidence(i));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Detector for BruteForce {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        match table {
-            Table::Invocations => self.process_invocations(batch)?,
-            Table::CloudTrail => self.process_cloudtrail(batch)?,
-            Table::LambdaRuntime => return Ok(()),
-        }
-        self.close(self.clock.watermark());
-        Ok(())
-    }
-
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
-    }
-
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
     }
 }

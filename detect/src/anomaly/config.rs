@@ -4,8 +4,9 @@
 //! evidence worth a finding, whatever the statistics say) and, where it tests a
 //! count or a rate, a significance level `alpha`. The p-values of one closed window
 //! are corrected for the number of entities tested in it ([`Correction`]), so a quiet
-//! baseline and a thousand functions do not alert on noise. Defaults are the named
-//! `default_*` functions; the YAML/JSON form uses the same field names.
+//! baseline and a thousand functions do not alert on noise. The defaults of the
+//! shared settings are the named `default_*` functions, a detector's stand next to
+//! its fields; the YAML/JSON form uses the same field names.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,9 +16,6 @@ pub use super::stats::Correction;
 /// raises a finding in a window, before the minimum-support and effect-size gates.
 pub fn default_alpha() -> f64 {
     1e-6
-}
-fn default_true() -> bool {
-    true
 }
 /// Events may arrive this late (by event time) and still count: 5 minutes.
 pub fn default_lateness_secs() -> u64 {
@@ -30,119 +28,6 @@ pub fn default_profile_prior_hours() -> f64 {
 /// Distinct entities one detector tracks per window before it stops adding new ones.
 pub fn default_max_entities() -> usize {
     200_000
-}
-fn default_spray_burst_window() -> u64 {
-    600
-}
-fn default_spray_slow_window() -> u64 {
-    6 * 3600
-}
-fn default_spray_min_support() -> u64 {
-    20
-}
-fn default_spray_min_sources() -> u64 {
-    10
-}
-fn default_spray_max_per_source() -> u64 {
-    5
-}
-fn default_rare_frequency() -> f64 {
-    1e-3
-}
-fn default_flood_window() -> u64 {
-    300
-}
-fn default_flood_min_support() -> u64 {
-    100
-}
-fn default_flood_min_ratio() -> f64 {
-    5.0
-}
-fn default_short_window() -> u64 {
-    300
-}
-fn default_errors_min_support() -> u64 {
-    5
-}
-fn default_rate_min_ratio() -> f64 {
-    3.0
-}
-fn default_max_prior_weight() -> f64 {
-    1000.0
-}
-fn default_outlier_min_support() -> u64 {
-    3
-}
-fn default_outlier_z() -> f64 {
-    6.0
-}
-fn default_outlier_null_rate() -> f64 {
-    0.002
-}
-fn default_min_baseline_reports() -> u64 {
-    30
-}
-fn default_ten_minutes() -> u64 {
-    600
-}
-fn default_enum_min_support() -> u64 {
-    20
-}
-fn default_enum_min_paths() -> u64 {
-    20
-}
-fn default_enum_min_functions() -> u64 {
-    5
-}
-fn default_enum_min_error_ratio() -> f64 {
-    0.3
-}
-fn default_brute_min_support() -> u64 {
-    20
-}
-fn default_brute_min_ratio() -> f64 {
-    0.5
-}
-fn default_failure_rate() -> f64 {
-    0.05
-}
-fn default_hour() -> u64 {
-    3600
-}
-fn default_denied_min_support() -> u64 {
-    10
-}
-fn default_new_principal_prior_weight() -> f64 {
-    100.0
-}
-fn default_day() -> u64 {
-    86_400
-}
-fn default_min_score() -> f64 {
-    40.0
-}
-fn default_familiar_min_apis() -> u64 {
-    2
-}
-
-fn default_familiar_factor() -> f64 {
-    0.6
-}
-
-fn default_new_api_min_history() -> u64 {
-    20
-}
-fn default_write_weight() -> f64 {
-    0.2
-}
-fn default_one() -> u64 {
-    1
-}
-fn default_key_ttl() -> u64 {
-    12 * 3600
-}
-fn default_region_min_history() -> u64 {
-    100
 }
 
 /// Configuration of every anomaly detector.
@@ -217,25 +102,71 @@ impl Default for AnomalyConfig {
     }
 }
 
-/// Defines a detector's config struct with its `Default` from the field defaults.
+/// A detector's section of [`AnomalyConfig`] (what the catalogue needs of it).
+pub(crate) trait Section: Clone + Send + 'static {
+    /// The section in `cfg`.
+    fn of(cfg: &AnomalyConfig) -> &Self;
+
+    /// Whether the detector runs.
+    fn enabled(&self) -> bool;
+
+    /// The widths, seconds, of the detector's window sets.
+    fn widths(&self) -> Vec<u64>;
+}
+
+/// Defines a detector's config struct (`Name in field`: the type and its field in
+/// [`AnomalyConfig`]) and its `Default`. Between brackets come the
+/// knobs detectors share, each with its default and its doc (the doc says what the
+/// knob means for that detector): the window widths in seconds (usually one,
+/// `window_secs`), `min_support` and `alpha`; every section also gets `enabled`
+/// (default true). Then come the detector's own fields with their defaults.
 macro_rules! detector_config {
     (
         $(#[$meta:meta])*
-        $name:ident {
-            $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $default:path ),* $(,)?
+        $name:ident in $section:ident [
+            windows { $($window:ident = $window_default:expr, $window_doc:literal;)+ }
+            $(min_support = $support:literal, $support_doc:literal;)?
+            $(alpha = $alpha:expr, $alpha_doc:literal;)?
+        ] {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $default:expr ),* $(,)?
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-        // A missing field takes its value from `Default`, i.e. its `default_*` fn.
+        // A missing field takes its value from `Default`.
         #[serde(deny_unknown_fields, default)]
         pub struct $name {
+            /// Run the detector.
+            pub enabled: bool,
+            $( #[doc = $window_doc] pub $window: u64, )+
+            $( #[doc = $support_doc] pub min_support: u64, )?
+            $( #[doc = $alpha_doc] pub alpha: f64, )?
             $( $(#[$fmeta])* pub $field: $ty, )*
         }
 
         impl Default for $name {
             fn default() -> Self {
-                $name { $( $field: $default(), )* }
+                $name {
+                    enabled: true,
+                    $( $window: $window_default, )+
+                    $( min_support: $support, )?
+                    $( alpha: $alpha, )?
+                    $( $field: $default, )*
+                }
+            }
+        }
+
+        impl Section for $name {
+            fn of(cfg: &AnomalyConfig) -> &Self {
+                &cfg.$section
+            }
+
+            fn enabled(&self) -> bool {
+                self.enabled
+            }
+
+            fn widths(&self) -> Vec<u64> {
+                vec![$(self.$window),+]
             }
         }
     };
@@ -245,62 +176,51 @@ detector_config! {
     /// Stateless attack spray: one rare or attack-bearing payload shape across many
     /// request ids, from one source in a short window, or from many sources sending a
     /// few requests each over hours (low and slow).
-    SprayConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window of the one-source burst, seconds.
-        burst_window_secs: u64 = default_spray_burst_window,
-        /// Window of the distributed, low-and-slow spray, seconds.
-        slow_window_secs: u64 = default_spray_slow_window,
-        /// Requests of one shape (from the top source, for a burst) needed to report.
-        min_support: u64 = default_spray_min_support,
+    SprayConfig in spray [
+        windows {
+            burst_window_secs = 600, "Window of the one-source burst, seconds.";
+            slow_window_secs = 6 * 3600, "Window of the distributed, low-and-slow spray, seconds.";
+        }
+        min_support = 20, "Requests of one shape (from the top source, for a burst) needed to report.";
+        alpha = default_alpha(), "Significance level for rare (not attack-bearing) shapes.";
+    ] {
         /// Distinct sources needed to call a spray distributed.
-        min_sources: u64 = default_spray_min_sources,
+        min_sources: u64 = 10,
         /// A distributed spray sends at most this many requests per source (median).
-        max_per_source: u64 = default_spray_max_per_source,
+        max_per_source: u64 = 5,
         /// A shape is rare when under this share of the function's baseline traffic.
-        rare_frequency: f64 = default_rare_frequency,
-        /// Significance level for rare (not attack-bearing) shapes.
-        alpha: f64 = default_alpha,
+        rare_frequency: f64 = 1e-3,
         /// Also look for attack tokens in the raw payload, not only its shape (slower).
-        scan_payloads: bool = bool::default,
+        scan_payloads: bool = false,
     }
 }
 
 detector_config! {
     /// Invocation flood (denial of wallet): a function's rate far above its
     /// hour-of-week baseline, with the estimated extra cost. Needs baselines.
-    FloodConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window, seconds.
-        window_secs: u64 = default_flood_window,
-        /// Invocations in the window needed to report.
-        min_support: u64 = default_flood_min_support,
+    FloodConfig in flood [
+        windows { window_secs = 300, "Window, seconds."; }
+        min_support = 100, "Invocations in the window needed to report.";
+        alpha = default_alpha(), "Significance level.";
+    ] {
         /// Observed must be at least this multiple of expected.
-        min_ratio: f64 = default_flood_min_ratio,
-        /// Significance level.
-        alpha: f64 = default_alpha,
+        min_ratio: f64 = 5.0,
     }
 }
 
 detector_config! {
     /// Error, timeout, 5xx, 4xx and throttle rates per function against its baseline
     /// (beta-binomial). Needs baselines.
-    ErrorSpikeConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window, seconds.
-        window_secs: u64 = default_short_window,
-        /// Failures of one kind in the window needed to report.
-        min_support: u64 = default_errors_min_support,
+    ErrorSpikeConfig in errors [
+        windows { window_secs = 300, "Window, seconds."; }
+        min_support = 5, "Failures of one kind in the window needed to report.";
+        alpha = default_alpha(), "Significance level.";
+    ] {
         /// The window's rate must be at least this multiple of the baseline rate.
-        min_ratio: f64 = default_rate_min_ratio,
-        /// Significance level.
-        alpha: f64 = default_alpha,
+        min_ratio: f64 = 3.0,
         /// Largest weight (in invocations) the baseline rate gets as a prior, so that
         /// a long baseline still lets the rate drift.
-        max_prior_weight: f64 = default_max_prior_weight,
+        max_prior_weight: f64 = 1000.0,
     }
 }
 
@@ -308,44 +228,36 @@ detector_config! {
     /// Duration and peak-memory outliers per function (ReDoS, payload bombs):
     /// reports far above the baseline's median (robust z) and its p99. Needs
     /// baselines.
-    OutlierConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window, seconds.
-        window_secs: u64 = default_short_window,
-        /// Outlying reports in the window needed to report.
-        min_support: u64 = default_outlier_min_support,
+    OutlierConfig in outliers [
+        windows { window_secs = 300, "Window, seconds."; }
+        min_support = 3, "Outlying reports in the window needed to report.";
+        alpha = default_alpha(), "Significance level.";
+    ] {
         /// Robust z-score from which a report is an outlier.
-        z_threshold: f64 = default_outlier_z,
+        z_threshold: f64 = 6.0,
         /// Share of normal reports assumed to be outliers (above the p99 and the z
         /// threshold): the null rate the window's outlier count is tested against.
-        null_rate: f64 = default_outlier_null_rate,
+        null_rate: f64 = 0.002,
         /// Reports the baseline must hold for its distribution to be trusted.
-        min_baseline_reports: u64 = default_min_baseline_reports,
-        /// Significance level.
-        alpha: f64 = default_alpha,
+        min_baseline_reports: u64 = 30,
     }
 }
 
 detector_config! {
     /// Enumeration: one source hitting many distinct paths or functions, mostly
     /// failing. Works without baselines.
-    EnumerationConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window, seconds.
-        window_secs: u64 = default_ten_minutes,
-        /// Requests from the source in the window needed to report.
-        min_support: u64 = default_enum_min_support,
+    EnumerationConfig in enumeration [
+        windows { window_secs = 600, "Window, seconds."; }
+        min_support = 20, "Requests from the source in the window needed to report.";
+        alpha = default_alpha(), "Significance level of the 4xx count.";
+    ] {
         /// Distinct path templates (ids collapsed) that make a path enumeration.
-        min_distinct_paths: u64 = default_enum_min_paths,
+        min_distinct_paths: u64 = 20,
         /// Distinct functions that make a function enumeration.
-        min_distinct_functions: u64 = default_enum_min_functions,
+        min_distinct_functions: u64 = 5,
         /// Share of 4xx responses an enumeration must have (when statuses are
         /// known): benign clients get what they ask for.
-        min_error_ratio: f64 = default_enum_min_error_ratio,
-        /// Significance level of the 4xx count.
-        alpha: f64 = default_alpha,
+        min_error_ratio: f64 = 0.3,
     }
 }
 
@@ -353,69 +265,59 @@ detector_config! {
     /// Authentication brute force: 401/403 storms per source and per target route or
     /// principal (invocations), failed sign-ins and bad credentials (CloudTrail).
     /// Works without baselines.
-    BruteForceConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window, seconds.
-        window_secs: u64 = default_ten_minutes,
-        /// Failures in the window needed to report.
-        min_support: u64 = default_brute_min_support,
+    BruteForceConfig in brute_force [
+        windows { window_secs = 600, "Window, seconds."; }
+        min_support = 20, "Failures in the window needed to report.";
+        alpha = default_alpha(), "Significance level.";
+    ] {
         /// Share of the source's requests that failed, at least.
-        min_failure_ratio: f64 = default_brute_min_ratio,
+        min_failure_ratio: f64 = 0.5,
         /// Failure rate assumed when the baseline does not know the function.
-        default_failure_rate: f64 = default_failure_rate,
-        /// Significance level.
-        alpha: f64 = default_alpha,
+        default_failure_rate: f64 = 0.05,
     }
 }
 
 detector_config! {
     /// AccessDenied spike for a principal against its own baseline rate
     /// (beta-binomial). Needs baselines.
-    AccessDeniedConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window, seconds.
-        window_secs: u64 = default_hour,
-        /// Denied calls in the window needed to report.
-        min_support: u64 = default_denied_min_support,
+    AccessDeniedConfig in access_denied [
+        windows { window_secs = 3600, "Window, seconds."; }
+        min_support = 10, "Denied calls in the window needed to report.";
+        alpha = default_alpha(), "Significance level.";
+    ] {
         /// The window's denied share must be at least this multiple of the baseline's.
-        min_ratio: f64 = default_rate_min_ratio,
-        /// Significance level.
-        alpha: f64 = default_alpha,
+        min_ratio: f64 = 3.0,
         /// Largest weight (in calls) of the principal's baseline rate as a prior.
-        max_prior_weight: f64 = default_max_prior_weight,
+        max_prior_weight: f64 = 1000.0,
         /// Weight (in calls) of the pooled rate of all principals, the prior of a
         /// principal the baseline never saw.
-        new_principal_prior_weight: f64 = default_new_principal_prior_weight,
+        new_principal_prior_weight: f64 = 100.0,
     }
 }
 
 detector_config! {
     /// First-seen API for a principal (new term), scored by the API's sensitivity and
     /// its rarity across the account. Needs baselines.
-    NewApiConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window that groups the calls of one finding, seconds.
-        window_secs: u64 = default_day,
+    NewApiConfig in new_api [
+        windows { window_secs = 86_400, "Window that groups the calls of one finding, seconds."; }
+    ] {
         /// Score (0–100) from which a new term is reported.
-        min_score: f64 = default_min_score,
+        min_score: f64 = 40.0,
         /// Calls a principal must have in the baseline for "new" to mean anything.
-        min_history: u64 = default_new_api_min_history,
+        min_history: u64 = 20,
         /// Sensitivity of a read-only API not in the sensitivity table (0: silent).
-        read_only_weight: f64 = f64::default,
+        read_only_weight: f64 = 0.0,
         /// Sensitivity of a mutating API not in the sensitivity table.
-        write_weight: f64 = default_write_weight,
+        write_weight: f64 = 0.2,
         /// A principal already making this many distinct sensitive calls (weight ≥
         /// 0.5) to a service is one that administers it: its first call of another
         /// API of that service is an extension of its job (a deploy role creating its
         /// first function), and the sensitivity is multiplied by `familiar_factor`.
         /// Never for credential, privilege-escalation or defence-evasion APIs, nor
         /// for APIs of weight 0.9 and above (account takeover). 0 disables.
-        familiar_min_apis: u64 = default_familiar_min_apis,
+        familiar_min_apis: u64 = 2,
         /// Multiplier of the sensitivity of a familiar service's new API.
-        familiar_factor: f64 = default_familiar_factor,
+        familiar_factor: f64 = 0.6,
     }
 }
 
@@ -424,32 +326,26 @@ detector_config! {
     /// session from a network or user agent that is not the function's, or one
     /// access key from Lambda and then from elsewhere. Partly works without
     /// baselines (the access-key check).
-    ExecRoleConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window, seconds.
-        window_secs: u64 = default_hour,
-        /// Calls from outside needed to report.
-        min_support: u64 = default_one,
+    ExecRoleConfig in exec_role [
+        windows { window_secs = 3600, "Window, seconds."; }
+        min_support = 1, "Calls from outside needed to report.";
+    ] {
         /// Seconds an access key seen in Lambda is remembered (session credentials
         /// last at most 12 hours).
-        key_ttl_secs: u64 = default_key_ttl,
+        key_ttl_secs: u64 = 12 * 3600,
     }
 }
 
 detector_config! {
     /// Region or service new to the account. Needs baselines.
-    NewRegionConfig {
-        /// Run the detector.
-        enabled: bool = default_true,
-        /// Window that groups the calls of one finding, seconds.
-        window_secs: u64 = default_day,
-        /// Calls in the new region or service needed to report.
-        min_support: u64 = default_one,
+    NewRegionConfig in new_region [
+        windows { window_secs = 86_400, "Window that groups the calls of one finding, seconds."; }
+        min_support = 1, "Calls in the new region or service needed to report.";
+    ] {
         /// Events the account must have in the baseline.
-        min_history: u64 = default_region_min_history,
+        min_history: u64 = 100,
         /// Also report services new to the account (not only regions).
-        services: bool = default_true,
+        services: bool = true,
     }
 }
 

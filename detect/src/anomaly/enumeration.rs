@@ -20,7 +20,6 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
 use serde_json::json;
 use tripline_ingest::Table;
 
@@ -28,12 +27,12 @@ use super::config::EnumerationConfig;
 use super::events::InvocationCols;
 use super::stats::{binomial_tail, robust_z};
 use super::window::{
-    confidence_from_p, fmt_p, fmt_width, key_hash, rule_info, Clock, Contrib, Draft, Groups,
-    PreHashedState, Stats, TopCounts, Windows,
+    confidence_from_p, corrected, fmt_p, fmt_width, key_hash, rule_info, Contrib, Draft, Groups,
+    PreHashedState, Stats, TopCounts,
 };
-use super::{Common, Detector};
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "enumeration";
@@ -65,7 +64,7 @@ pub fn rule() -> Arc<RuleInfo> {
 }
 
 #[derive(Default)]
-struct Source {
+pub(crate) struct Source {
     contrib: Contrib,
     templates: HashSet<u64, PreHashedState>,
     /// Hashes of the functions requested (all requests).
@@ -77,15 +76,13 @@ struct Source {
     samples: Vec<String>,
 }
 
-/// The detector.
-pub struct Enumeration {
+/// The detector's scorer: requests per source.
+pub(crate) struct Enumeration {
     common: Common,
     cfg: EnumerationConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Source>>,
-    clock: Clock,
-    pending: Vec<Finding>,
     hasher: RandomState,
+    evidence_after: u64,
 }
 
 /// The hash of a path's template: query string dropped, numeric segments → `0`,
@@ -111,29 +108,56 @@ fn template_hash(path: &str, state: &RandomState) -> u64 {
     h.finish()
 }
 
-impl Enumeration {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: EnumerationConfig) -> Self {
+impl Scorer for Enumeration {
+    type Config = EnumerationConfig;
+    type Window = Groups<Source>;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = false;
+    const TABLES: &'static [Table] = &[Table::Invocations];
+
+    fn new(common: Common, cfg: EnumerationConfig) -> Self {
         Enumeration {
-            clock: Clock::new(common.lateness_secs),
-            windows: Windows::new(cfg.window_secs),
+            evidence_after: (cfg.min_support / 2).max(1),
             common,
             cfg,
             rule: rule(),
-            pending: Vec::new(),
             hasher: RandomState::new(),
         }
     }
 
-    fn close(&mut self, watermark: i64) {
-        let width = self.windows.width_us();
-        for (start, w) in self.windows.close_until(watermark) {
-            let found = self.evaluate(start, width, w);
-            self.pending.extend(found);
+    fn invocation(&mut self, row: Row<'_, InvocationCols>, w: &mut Frames<Groups<Source>>) {
+        let Row { cols, i, t } = row;
+        let Some(source) = cols.source_ip.get(i) else {
+            return;
+        };
+        let Some(s) = w.group(t, source) else {
+            return;
+        };
+        if let Some(path) = cols.path.get(i) {
+            if s.templates.len() < MAX_TEMPLATES
+                && s.templates.insert(template_hash(path, &self.hasher))
+                && s.samples.len() < SAMPLE_PATHS
+            {
+                s.samples.push(path.chars().take(100).collect());
+            }
         }
+        let function = cols.function(i);
+        if s.functions.len() < MAX_TEMPLATES {
+            s.functions.insert(key_hash(function));
+        }
+        if let Some(status) = cols.status.get(i) {
+            s.with_status += 1;
+            if (400..500).contains(&status) {
+                s.errors += 1;
+                s.failing.add(function);
+            }
+        }
+        s.contrib
+            .record(t, cols.id(i), self.evidence_after, || cols.evidence(i));
     }
 
-    fn evaluate(&self, start: i64, width: i64, w: Groups<Source>) -> Vec<Finding> {
+    fn score(&mut self, w: Closed<Groups<Source>>, out: &mut Vec<Draft>) {
+        let (width, w) = (w.width, w.state);
         let cfg = &self.cfg;
         let total_status: u64 = w.values().map(|s| s.with_status).sum();
         let total_errors: u64 = w.values().map(|s| s.errors).sum();
@@ -173,12 +197,10 @@ impl Enumeration {
                 others_rate,
             ));
         }
-        let ps: Vec<f64> = tested.iter().map(|t| t.6.unwrap_or(0.0)).collect();
-        let significant = self.common.correction.significant(&ps, cfg.alpha);
-        let threshold = self.common.correction.threshold(ps.len(), cfg.alpha);
-        let mut out = Vec::new();
-        for ((source, s, paths, functions, path_walk, function_walk, p, others_rate), sig) in
-            tested.into_iter().zip(significant)
+        let (tested, threshold) = corrected(self.common.correction, cfg.alpha, tested, |t| {
+            t.6.unwrap_or(0.0)
+        });
+        for ((source, s, paths, functions, path_walk, function_walk, p, others_rate), sig) in tested
         {
             // With statuses, a walk must fail significantly more than the others.
             let path_walk = path_walk && (p.is_none() || sig);
@@ -224,7 +246,6 @@ impl Enumeration {
                 .observed(paths as f64)
                 .expected(median)
                 .score(z)
-                .baseline_window(self.common.baselines())
                 .top(&top)
                 .set("distinct_paths", json!(paths))
                 .set("distinct_functions", json!(functions))
@@ -234,26 +255,20 @@ impl Enumeration {
             if let Some(p) = p {
                 stats.p_value(p);
             }
-            out.push(
-                Draft {
-                    rule: self.rule.clone(),
-                    level: if path_walk && function_walk {
-                        Level::High
-                    } else {
-                        Level::Medium
-                    },
-                    confidence: p.map_or(60, |p| confidence_from_p(p, threshold)),
-                    message,
-                    group: vec![("source_ip", source.to_string())],
-                    window_start_us: start,
-                    contrib: s.contrib,
-                    stats,
-                    context: None,
-                }
-                .into_finding(),
-            );
+            out.push(Draft {
+                rule: self.rule.clone(),
+                level: if path_walk && function_walk {
+                    Level::High
+                } else {
+                    Level::Medium
+                },
+                confidence: p.map_or(60, |p| confidence_from_p(p, threshold)),
+                message,
+                group: vec![("source_ip", source.to_string())],
+                contrib: s.contrib,
+                stats,
+            });
         }
-        out
     }
 }
 
@@ -267,68 +282,6 @@ pub(crate) fn median_mad(xs: &mut [f64]) -> (f64, f64) {
     let mut dev: Vec<f64> = xs.iter().map(|x| (x - median).abs()).collect();
     dev.sort_by(f64::total_cmp);
     (median, dev[dev.len() / 2])
-}
-
-impl Detector for Enumeration {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        if table != Table::Invocations {
-            return Ok(());
-        }
-        let cols = InvocationCols::new(batch)?;
-        let max = self.common.max_entities;
-        let evidence_after = (self.cfg.min_support / 2).max(1);
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            let Some(source) = cols.source_ip.get(i) else {
-                continue;
-            };
-            let Some((_, w)) = self.windows.at(t) else {
-                continue;
-            };
-            let Some(s) = w.get(source, max) else {
-                continue;
-            };
-            if let Some(path) = cols.path.get(i) {
-                if s.templates.len() < MAX_TEMPLATES
-                    && s.templates.insert(template_hash(path, &self.hasher))
-                    && s.samples.len() < SAMPLE_PATHS
-                {
-                    s.samples.push(path.chars().take(100).collect());
-                }
-            }
-            let function = cols.function(i);
-            if s.functions.len() < MAX_TEMPLATES {
-                s.functions.insert(key_hash(function));
-            }
-            if let Some(status) = cols.status.get(i) {
-                s.with_status += 1;
-                if (400..500).contains(&status) {
-                    s.errors += 1;
-                    s.failing.add(function);
-                }
-            }
-            if s.contrib.add(t, cols.id(i), evidence_after) {
-                s.contrib.push_evidence(cols.evidence(i));
-            }
-        }
-        self.close(self.clock.watermark());
-        Ok(())
-    }
-
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
-    }
-
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
 use serde_json::json;
 use tripline_ingest::Table;
 
@@ -23,13 +22,13 @@ use super::config::ErrorSpikeConfig;
 use super::events::{InvocationCols, RuntimeCols};
 use super::stats::beta_binomial_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_width, rule_info, Clock, Contrib, Draft, Groups, PreHashedState,
-    Stats, Windows,
+    confidence_from_p, corrected, fmt_p, fmt_width, rule_info, Contrib, Draft, Groups,
+    PreHashedState, Stats,
 };
-use super::{Common, Detector};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
 use crate::baseline::FunctionBaseline;
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "error_spike";
@@ -105,7 +104,7 @@ impl Outcome {
 }
 
 #[derive(Default)]
-struct Counts {
+pub(crate) struct Counts {
     reports: u64,
     starts: u64,
     with_status: u64,
@@ -132,42 +131,91 @@ impl Counts {
     }
 }
 
-/// The detector.
-pub struct ErrorSpike {
+/// The detector's scorer: outcomes per function.
+pub(crate) struct ErrorSpike {
     common: Common,
     cfg: ErrorSpikeConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Counts>>,
-    clock: Clock,
-    pending: Vec<Finding>,
     hasher: RandomState,
+    evidence_after: u64,
 }
 
-impl ErrorSpike {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: ErrorSpikeConfig) -> Self {
+impl Scorer for ErrorSpike {
+    type Config = ErrorSpikeConfig;
+    type Window = Groups<Counts>;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = true;
+    const TABLES: &'static [Table] = &[Table::LambdaRuntime, Table::Invocations];
+
+    fn new(common: Common, cfg: ErrorSpikeConfig) -> Self {
         ErrorSpike {
-            clock: Clock::new(common.lateness_secs),
-            windows: Windows::new(cfg.window_secs),
+            evidence_after: (cfg.min_support / 2).max(1),
             common,
             cfg,
             rule: rule(),
-            pending: Vec::new(),
             hasher: RandomState::new(),
         }
     }
 
-    fn close(&mut self, watermark: i64) {
-        let width = self.windows.width_us();
-        for (start, w) in self.windows.close_until(watermark) {
-            let found = self.evaluate(start, width, w);
-            self.pending.extend(found);
+    fn runtime(&mut self, row: Row<'_, RuntimeCols>, w: &mut Frames<Groups<Counts>>) {
+        let Row { cols, i, t } = row;
+        let Some(function) = cols.function.get(i) else {
+            return;
+        };
+        let Some(c) = w.group(t, function) else {
+            return;
+        };
+        let outcome = match cols.kind.get(i) {
+            Some("report") => {
+                c.reports += 1;
+                return;
+            }
+            Some("start") => {
+                c.starts += 1;
+                return;
+            }
+            Some("error") => {
+                let id = cols.request_id.get(i).or_else(|| cols.source.get(i));
+                c.error_ids.insert(self.hasher.hash_one(id));
+                Outcome::Error
+            }
+            Some("timeout") => Outcome::Timeout,
+            _ => return,
+        };
+        let id = cols.request_id.get(i);
+        c.failures[outcome as usize].record(t, id, self.evidence_after, || cols.evidence(i));
+    }
+
+    fn invocation(&mut self, row: Row<'_, InvocationCols>, w: &mut Frames<Groups<Counts>>) {
+        let Row { cols, i, t } = row;
+        let Some(status) = cols.status.get(i) else {
+            return;
+        };
+        let Some(c) = w.group(t, cols.function(i)) else {
+            return;
+        };
+        c.with_status += 1;
+        let outcome = match status {
+            429 => Outcome::Throttle,
+            400..=499 => Outcome::Status4xx,
+            500..=599 => Outcome::Status5xx,
+            _ => return,
+        };
+        // A 429 is also a 4xx; count it in both rates.
+        let counted = if outcome == Outcome::Throttle {
+            &[Outcome::Status4xx, Outcome::Throttle][..]
+        } else {
+            &[outcome][..]
+        };
+        for &o in counted {
+            c.failures[o as usize].record(t, cols.id(i), self.evidence_after, || cols.evidence(i));
         }
     }
 
-    fn evaluate(&self, start: i64, width: i64, w: Groups<Counts>) -> Vec<Finding> {
+    fn score(&mut self, w: Closed<Groups<Counts>>, out: &mut Vec<Draft>) {
+        let (width, mut w) = (w.width, w.state);
         let Some(b) = self.common.baselines() else {
-            return Vec::new();
+            return;
         };
         let cfg = &self.cfg;
         // (function, outcome, k, n, baseline rate, p)
@@ -192,12 +240,8 @@ impl ErrorSpike {
                 tested.push((function.clone(), o, k, n, rate, p, (kb, nb)));
             }
         }
-        let ps: Vec<f64> = tested.iter().map(|t| t.5).collect();
-        let significant = self.common.correction.significant(&ps, cfg.alpha);
-        let threshold = self.common.correction.threshold(ps.len(), cfg.alpha);
-        let mut w = w;
-        let mut out = Vec::new();
-        for ((function, o, k, n, rate, p, (kb, nb)), sig) in tested.into_iter().zip(significant) {
+        let (tested, threshold) = corrected(self.common.correction, cfg.alpha, tested, |t| t.5);
+        for ((function, o, k, n, rate, p, (kb, nb)), sig) in tested {
             let observed = k as f64 / n as f64;
             if !sig || observed < cfg.min_ratio * rate {
                 continue;
@@ -229,127 +273,23 @@ impl ErrorSpike {
                 .observed(k as f64)
                 .p_value(p)
                 .score(observed / rate.max(1e-12))
-                .baseline_window(Some(b))
                 .top(&[(o.name().to_owned(), k)])
                 .set("outcome", json!(o.name()))
                 .set("trials", json!(n))
                 .set("baseline_rate", json!(rate))
                 .set("observed_rate", json!(observed));
-            out.push(
-                Draft {
-                    rule: self.rule.clone(),
-                    level,
-                    confidence: confidence_from_p(p, threshold),
-                    message,
-                    group: vec![
-                        ("function", function.to_string()),
-                        ("outcome", o.name().to_owned()),
-                    ],
-                    window_start_us: start,
-                    contrib,
-                    stats,
-                    context: None,
-                }
-                .into_finding(),
-            );
+            out.push(Draft {
+                rule: self.rule.clone(),
+                level,
+                confidence: confidence_from_p(p, threshold),
+                message,
+                group: vec![
+                    ("function", function.to_string()),
+                    ("outcome", o.name().to_owned()),
+                ],
+                contrib,
+                stats,
+            });
         }
-        out
-    }
-}
-
-impl Detector for ErrorSpike {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        let max = self.common.max_entities;
-        let evidence_after = (self.cfg.min_support / 2).max(1);
-        match table {
-            Table::LambdaRuntime => {
-                let cols = RuntimeCols::new(batch)?;
-                for i in 0..batch.num_rows() {
-                    let t = cols.time(i);
-                    self.clock.observe(t);
-                    let Some(function) = cols.function.get(i) else {
-                        continue;
-                    };
-                    let Some((_, w)) = self.windows.at(t) else {
-                        continue;
-                    };
-                    let Some(c) = w.get(function, max) else {
-                        continue;
-                    };
-                    let outcome = match cols.kind.get(i) {
-                        Some("report") => {
-                            c.reports += 1;
-                            continue;
-                        }
-                        Some("start") => {
-                            c.starts += 1;
-                            continue;
-                        }
-                        Some("error") => {
-                            let id = cols.request_id.get(i).or_else(|| cols.source.get(i));
-                            c.error_ids.insert(self.hasher.hash_one(id));
-                            Outcome::Error
-                        }
-                        Some("timeout") => Outcome::Timeout,
-                        _ => continue,
-                    };
-                    let contrib = &mut c.failures[outcome as usize];
-                    if contrib.add(t, cols.request_id.get(i), evidence_after) {
-                        contrib.push_evidence(cols.evidence(i));
-                    }
-                }
-            }
-            Table::Invocations => {
-                let cols = InvocationCols::new(batch)?;
-                for i in 0..batch.num_rows() {
-                    let t = cols.time(i);
-                    self.clock.observe(t);
-                    let Some(status) = cols.status.get(i) else {
-                        continue;
-                    };
-                    let Some((_, w)) = self.windows.at(t) else {
-                        continue;
-                    };
-                    let Some(c) = w.get(cols.function(i), max) else {
-                        continue;
-                    };
-                    c.with_status += 1;
-                    let outcome = match status {
-                        429 => Outcome::Throttle,
-                        400..=499 => Outcome::Status4xx,
-                        500..=599 => Outcome::Status5xx,
-                        _ => continue,
-                    };
-                    // A 429 is also a 4xx; count it in both rates.
-                    if outcome == Outcome::Throttle {
-                        let four = &mut c.failures[Outcome::Status4xx as usize];
-                        if four.add(t, cols.id(i), evidence_after) {
-                            four.push_evidence(cols.evidence(i));
-                        }
-                    }
-                    let contrib = &mut c.failures[outcome as usize];
-                    if contrib.add(t, cols.id(i), evidence_after) {
-                        contrib.push_evidence(cols.evidence(i));
-                    }
-                }
-            }
-            Table::CloudTrail => return Ok(()),
-        }
-        self.close(self.clock.watermark());
-        Ok(())
-    }
-
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
-    }
-
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
     }
 }

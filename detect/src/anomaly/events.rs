@@ -5,12 +5,42 @@
 //! whole row: payloads are bounded but can be kilobytes); detectors build it only for
 //! the first events of groups that grow large enough to matter.
 
+use arrow::record_batch::RecordBatch;
 use serde_json::{json, Map, Value};
 use tripline_ingest::Table;
 
 use crate::columns::{BoolCol, F64Col, I64Col, StrCol};
 use crate::error::DetectError;
 use crate::model::EventContext;
+
+/// The columns of one table, resolved from a batch: what
+/// [`super::windowed::Windowed`] reads each row's time from before handing the row to
+/// its scorer.
+pub(crate) trait Columns: Sized {
+    /// Resolves the columns of `batch`; a missing required column is a
+    /// [`DetectError::BadBatch`].
+    fn read(batch: &RecordBatch) -> Result<Self, DetectError>;
+
+    /// Event time of row `i`, µs.
+    fn time(&self, i: usize) -> i64;
+}
+
+macro_rules! columns {
+    ($($cols:ty),*) => {$(
+        impl Columns for $cols {
+            fn read(batch: &RecordBatch) -> Result<Self, DetectError> {
+                Self::new(batch)
+            }
+
+            #[inline]
+            fn time(&self, i: usize) -> i64 {
+                self.time(i)
+            }
+        }
+    )*};
+}
+
+columns!(CloudTrailCols, InvocationCols, RuntimeCols);
 
 fn bad(table: Table, reason: String) -> DetectError {
     DetectError::BadBatch {
@@ -42,7 +72,7 @@ pub(crate) struct CloudTrailCols {
 }
 
 impl CloudTrailCols {
-    pub(crate) fn new(batch: &arrow::record_batch::RecordBatch) -> Result<Self, DetectError> {
+    pub(crate) fn new(batch: &RecordBatch) -> Result<Self, DetectError> {
         let t = Table::CloudTrail;
         let s = |n| StrCol::new(batch, n).map_err(|e| bad(t, e));
         Ok(CloudTrailCols {
@@ -124,7 +154,7 @@ pub(crate) struct InvocationCols {
 }
 
 impl InvocationCols {
-    pub(crate) fn new(batch: &arrow::record_batch::RecordBatch) -> Result<Self, DetectError> {
+    pub(crate) fn new(batch: &RecordBatch) -> Result<Self, DetectError> {
         let t = Table::Invocations;
         let s = |n| StrCol::new(batch, n).map_err(|e| bad(t, e));
         Ok(InvocationCols {
@@ -208,7 +238,7 @@ pub(crate) struct RuntimeCols {
 }
 
 impl RuntimeCols {
-    pub(crate) fn new(batch: &arrow::record_batch::RecordBatch) -> Result<Self, DetectError> {
+    pub(crate) fn new(batch: &RecordBatch) -> Result<Self, DetectError> {
         let t = Table::LambdaRuntime;
         let s = |n| StrCol::new(batch, n).map_err(|e| bad(t, e));
         let f = |n| F64Col::new(batch, n).map_err(|e| bad(t, e));

@@ -20,20 +20,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
 use serde_json::json;
 use tripline_ingest::Table;
 
 use super::config::ExecRoleConfig;
 use super::events::CloudTrailCols;
 use super::sensitivity::service_of;
-use super::window::{
-    fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats, TopCounts, Windows,
-};
-use super::{Common, Detector};
+use super::window::{fmt_top, fmt_width, rule_info, Contrib, Draft, Groups, Stats, TopCounts};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
 use crate::baseline::keys::{is_aws_internal, is_exec_env, network, ua_family};
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "exec_role_outside_lambda";
@@ -70,7 +67,7 @@ const REASON_AGENT: u8 = 2;
 const REASON_KEY: u8 = 4;
 
 #[derive(Default)]
-struct Use {
+pub(crate) struct Use {
     contrib: Contrib,
     function: String,
     access_key: Option<String>,
@@ -88,33 +85,16 @@ struct KeyInfo {
     last_seen: i64,
 }
 
-/// The detector.
-pub struct ExecRole {
+/// The detector's scorer: calls from outside Lambda per function and access key.
+pub(crate) struct ExecRole {
     common: Common,
     cfg: ExecRoleConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Use>>,
     keys: HashMap<Box<str>, KeyInfo>,
-    clock: Clock,
-    pending: Vec<Finding>,
     key: String,
 }
 
 impl ExecRole {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: ExecRoleConfig) -> Self {
-        ExecRole {
-            clock: Clock::new(common.lateness_secs),
-            windows: Windows::new(cfg.window_secs),
-            common,
-            cfg,
-            rule: rule(),
-            keys: HashMap::new(),
-            pending: Vec::new(),
-            key: String::new(),
-        }
-    }
-
     /// The function whose role session made the call, by the baselines.
     fn baseline_function<'a>(&'a self, cols: &'a CloudTrailCols, i: usize) -> Option<&'a str> {
         let b = self.common.baselines()?;
@@ -132,22 +112,7 @@ impl ExecRole {
         session.filter(|s| assumed && b.function(s).is_some_and(|f| !f.exec_networks16.is_empty()))
     }
 
-    fn close(&mut self, watermark: i64) {
-        let width = self.windows.width_us();
-        for (start, w) in self.windows.close_until(watermark) {
-            for (_, u) in w {
-                if u.contrib.count >= self.cfg.min_support {
-                    let f = self.finding(start, width, u);
-                    self.pending.push(f);
-                }
-            }
-        }
-        let ttl = (self.cfg.key_ttl_secs as i64).saturating_mul(1_000_000);
-        let horizon = self.clock.watermark().saturating_sub(ttl);
-        self.keys.retain(|_, k| k.last_seen >= horizon);
-    }
-
-    fn finding(&self, start: i64, width: i64, u: Use) -> Finding {
+    fn finding(&self, width: i64, u: Use) -> Draft {
         let b = self.common.baselines();
         let fb = b.and_then(|b| b.function(&u.function));
         let nets = u.networks.top(3);
@@ -203,7 +168,6 @@ impl ExecRole {
             } else {
                 85.0
             })
-            .baseline_window(b)
             .top(&apis)
             .set("reasons", json!(why))
             .set(
@@ -230,128 +194,127 @@ impl ExecRole {
             confidence: if u.reasons.count_ones() >= 2 { 95 } else { 85 },
             message,
             group,
-            window_start_us: start,
             contrib: u.contrib,
             stats,
-            context: None,
         }
-        .into_finding()
     }
 }
 
-impl Detector for ExecRole {
-    fn name(&self) -> &'static str {
-        NAME
+impl Scorer for ExecRole {
+    type Config = ExecRoleConfig;
+    type Window = Groups<Use>;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = false;
+    const TABLES: &'static [Table] = &[Table::CloudTrail];
+
+    fn new(common: Common, cfg: ExecRoleConfig) -> Self {
+        ExecRole {
+            common,
+            cfg,
+            rule: rule(),
+            keys: HashMap::new(),
+            key: String::new(),
+        }
     }
 
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        if table != Table::CloudTrail {
-            return Ok(());
+    fn cloudtrail(&mut self, row: Row<'_, CloudTrailCols>, w: &mut Frames<Groups<Use>>) {
+        let Row { cols, i, t } = row;
+        let ua = cols.user_agent.get(i).unwrap_or("");
+        let ip = cols.source_ip.get(i);
+        let internal = ip.is_none_or(is_aws_internal) || cols.invoked_by.get(i).is_some();
+        let access_key = cols.access_key.get(i);
+        if is_exec_env(ua) {
+            // The function's own call: remember its key and network.
+            let (Some(k), Some(function)) = (
+                access_key,
+                self.baseline_function(cols, i).or(cols.session_name.get(i)),
+            ) else {
+                return;
+            };
+            let function = function.to_owned();
+            if self.keys.len() >= MAX_KEYS && !self.keys.contains_key(k) {
+                return;
+            }
+            let info = self.keys.entry(k.into()).or_insert_with(|| KeyInfo {
+                function,
+                networks: Vec::new(),
+                last_seen: t,
+            });
+            info.last_seen = info.last_seen.max(t);
+            if let Some(net) = ip.filter(|_| !internal).and_then(|ip| network(ip, true)) {
+                if !info.networks.contains(&net) && info.networks.len() < MAX_KEY_NETWORKS {
+                    info.networks.push(net);
+                }
+            }
+            return;
         }
-        let cols = CloudTrailCols::new(batch)?;
-        let max = self.common.max_entities;
-        let mut key = std::mem::take(&mut self.key);
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            let ua = cols.user_agent.get(i).unwrap_or("");
-            let ip = cols.source_ip.get(i);
-            let internal = ip.is_none_or(is_aws_internal) || cols.invoked_by.get(i).is_some();
-            let access_key = cols.access_key.get(i);
-            if is_exec_env(ua) {
-                // The function's own call: remember its key and network.
-                let (Some(k), Some(function)) = (
-                    access_key,
-                    self.baseline_function(&cols, i)
-                        .or(cols.session_name.get(i)),
-                ) else {
-                    continue;
-                };
-                let function = function.to_owned();
-                if self.keys.len() >= MAX_KEYS && !self.keys.contains_key(k) {
-                    continue;
+        if internal {
+            return;
+        }
+        let Some(ip) = ip else { return };
+        let by_key = access_key.and_then(|k| self.keys.get(k));
+        let function = match (self.baseline_function(cols, i), by_key) {
+            (Some(f), _) => f.to_owned(),
+            (None, Some(k)) => k.function.clone(),
+            (None, None) => return,
+        };
+        let net16 = network(ip, true).unwrap_or_default();
+        let family = ua_family(ua).unwrap_or_else(|| "(none)".to_owned());
+        let mut reasons = 0u8;
+        if let Some(fb) = self.common.baselines().and_then(|b| b.function(&function)) {
+            if !fb.exec_networks16.is_empty() {
+                if !fb.exec_networks16.contains_key(&net16) {
+                    reasons |= REASON_NETWORK;
                 }
-                let info = self.keys.entry(k.into()).or_insert_with(|| KeyInfo {
-                    function,
-                    networks: Vec::new(),
-                    last_seen: t,
-                });
-                info.last_seen = info.last_seen.max(t);
-                if let Some(net) = ip.filter(|_| !internal).and_then(|ip| network(ip, true)) {
-                    if !info.networks.contains(&net) && info.networks.len() < MAX_KEY_NETWORKS {
-                        info.networks.push(net);
-                    }
+                if !fb.exec_agents.contains_key(&family) {
+                    reasons |= REASON_AGENT;
                 }
-                continue;
-            }
-            if internal {
-                continue;
-            }
-            let Some(ip) = ip else { continue };
-            let by_key = access_key.and_then(|k| self.keys.get(k));
-            let function = match (self.baseline_function(&cols, i), by_key) {
-                (Some(f), _) => f.to_owned(),
-                (None, Some(k)) => k.function.clone(),
-                (None, None) => continue,
-            };
-            let net16 = network(ip, true).unwrap_or_default();
-            let family = ua_family(ua).unwrap_or_else(|| "(none)".to_owned());
-            let mut reasons = 0u8;
-            if let Some(fb) = self.common.baselines().and_then(|b| b.function(&function)) {
-                if !fb.exec_networks16.is_empty() {
-                    if !fb.exec_networks16.contains_key(&net16) {
-                        reasons |= REASON_NETWORK;
-                    }
-                    if !fb.exec_agents.contains_key(&family) {
-                        reasons |= REASON_AGENT;
-                    }
-                }
-            }
-            let lambda_networks = by_key.map(|k| k.networks.clone()).unwrap_or_default();
-            if !lambda_networks.is_empty() && !lambda_networks.contains(&net16) {
-                reasons |= REASON_KEY;
-            }
-            if reasons == 0 {
-                continue;
-            }
-            key.clear();
-            key.push_str(&function);
-            key.push('\0');
-            key.push_str(access_key.unwrap_or(""));
-            let Some((_, w)) = self.windows.at(t) else {
-                continue;
-            };
-            let Some(u) = w.get(&key, max) else { continue };
-            if u.contrib.count == 0 {
-                u.function = function;
-                u.access_key = access_key.map(str::to_owned);
-                u.role = cols.issuer.get(i).map(str::to_owned);
-                u.lambda_networks = lambda_networks;
-            }
-            u.reasons |= reasons;
-            u.networks.add(&network(ip, false).unwrap_or_default());
-            u.agents.add(&family);
-            u.apis.add(&format!(
-                "{}:{}",
-                service_of(cols.event_source.get(i).unwrap_or("")),
-                cols.event_name.get(i).unwrap_or("")
-            ));
-            if u.contrib.add(t, cols.event_id.get(i), 1) {
-                u.contrib.push_evidence(cols.evidence(i));
             }
         }
-        self.key = key;
-        self.close(self.clock.watermark());
-        Ok(())
+        let lambda_networks = by_key.map(|k| k.networks.clone()).unwrap_or_default();
+        if !lambda_networks.is_empty() && !lambda_networks.contains(&net16) {
+            reasons |= REASON_KEY;
+        }
+        if reasons == 0 {
+            return;
+        }
+        let key = &mut self.key;
+        key.clear();
+        key.push_str(&function);
+        key.push('\0');
+        key.push_str(access_key.unwrap_or(""));
+        let Some(u) = w.group(t, key) else {
+            return;
+        };
+        if u.contrib.count == 0 {
+            u.function = function;
+            u.access_key = access_key.map(str::to_owned);
+            u.role = cols.issuer.get(i).map(str::to_owned);
+            u.lambda_networks = lambda_networks;
+        }
+        u.reasons |= reasons;
+        u.networks.add(&network(ip, false).unwrap_or_default());
+        u.agents.add(&family);
+        u.apis.add(&format!(
+            "{}:{}",
+            service_of(cols.event_source.get(i).unwrap_or("")),
+            cols.event_name.get(i).unwrap_or("")
+        ));
+        u.contrib
+            .record(t, cols.event_id.get(i), 1, || cols.evidence(i));
     }
 
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
+    fn score(&mut self, w: Closed<Groups<Use>>, out: &mut Vec<Draft>) {
+        for (_, u) in w.state {
+            if u.contrib.count >= self.cfg.min_support {
+                out.push(self.finding(w.width, u));
+            }
+        }
     }
 
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
+    fn closed(&mut self, watermark: i64) {
+        let ttl = (self.cfg.key_ttl_secs as i64).saturating_mul(1_000_000);
+        let horizon = watermark.saturating_sub(ttl);
+        self.keys.retain(|_, k| k.last_seen >= horizon);
     }
 }

@@ -16,7 +16,6 @@
 
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
 use serde_json::json;
 use tripline_ingest::Table;
 
@@ -24,12 +23,12 @@ use super::config::FloodConfig;
 use super::events::InvocationCols;
 use super::stats::count_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_top, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats,
-    TopCounts, Windows,
+    confidence_from_p, corrected, fmt_p, fmt_top, fmt_width, rule_info, Contrib, Draft, Groups,
+    Stats, TopCounts,
 };
-use super::{Common, Detector};
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "invocation_flood";
@@ -62,51 +61,57 @@ pub fn rule() -> Arc<RuleInfo> {
 }
 
 #[derive(Default)]
-struct Traffic {
+pub(crate) struct Traffic {
     contrib: Contrib,
     sources: TopCounts,
 }
 
-type FloodWindow = Groups<Traffic>;
-
-/// The detector.
-pub struct Flood {
+/// The detector's scorer: invocations per function.
+pub(crate) struct Flood {
     common: Common,
     cfg: FloodConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<FloodWindow>,
-    clock: Clock,
-    pending: Vec<Finding>,
+    evidence_after: u64,
 }
 
-impl Flood {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: FloodConfig) -> Self {
+impl Scorer for Flood {
+    type Config = FloodConfig;
+    type Window = Groups<Traffic>;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = true;
+    const TABLES: &'static [Table] = &[Table::Invocations];
+
+    fn new(common: Common, cfg: FloodConfig) -> Self {
         Flood {
-            clock: Clock::new(common.lateness_secs),
-            windows: Windows::new(cfg.window_secs),
+            evidence_after: (cfg.min_support / 2).max(1),
             common,
             cfg,
             rule: rule(),
-            pending: Vec::new(),
         }
     }
 
-    fn close(&mut self, watermark: i64) {
-        let width = self.windows.width_us();
-        for (start, w) in self.windows.close_until(watermark) {
-            let found = self.evaluate(start, width, w);
-            self.pending.extend(found);
-        }
-    }
-
-    fn evaluate(&self, start: i64, width: i64, w: FloodWindow) -> Vec<Finding> {
-        let Some(b) = self.common.baselines() else {
-            return Vec::new();
+    fn invocation(&mut self, row: Row<'_, InvocationCols>, w: &mut Frames<Self::Window>) {
+        let Row { cols, i, t } = row;
+        let Some(traffic) = w.group(t, cols.function(i)) else {
+            return;
         };
+        if let Some(src) = cols.source_ip.get(i) {
+            traffic.sources.add(src);
+        }
+        let evidence = || cols.evidence(i);
+        traffic
+            .contrib
+            .record(t, cols.id(i), self.evidence_after, evidence);
+    }
+
+    fn score(&mut self, w: Closed<Self::Window>, out: &mut Vec<Draft>) {
+        let Some(b) = self.common.baselines() else {
+            return;
+        };
+        let (start, width) = (w.start, w.width);
         let cfg = &self.cfg;
         let mut tested = Vec::new();
-        for (function, traffic) in w {
+        for (function, traffic) in w.state {
             let n = traffic.contrib.count;
             if n < cfg.min_support {
                 continue;
@@ -121,11 +126,8 @@ impl Flood {
             let p = count_tail(n, e.mean, e.variance);
             tested.push((function, traffic, e, p, fb));
         }
-        let ps: Vec<f64> = tested.iter().map(|t| t.3).collect();
-        let significant = self.common.correction.significant(&ps, cfg.alpha);
-        let threshold = self.common.correction.threshold(ps.len(), cfg.alpha);
-        let mut out = Vec::new();
-        for ((function, traffic, e, p, fb), sig) in tested.into_iter().zip(significant) {
+        let (tested, threshold) = corrected(self.common.correction, cfg.alpha, tested, |t| t.3);
+        for ((function, traffic, e, p, fb), sig) in tested {
             let n = traffic.contrib.count as f64;
             let ratio = n / e.mean.max(1e-9);
             if !sig || ratio < cfg.min_ratio {
@@ -163,7 +165,6 @@ impl Flood {
                 .observed(n)
                 .p_value(p)
                 .score(ratio)
-                .baseline_window(Some(b))
                 .top(&top)
                 .set("expected_variance", json!(e.variance))
                 .set("extra_invocations", json!(extra.round()))
@@ -171,64 +172,15 @@ impl Flood {
                 .set("estimated_extra_cost_usd", json!(cost))
                 .set("memory_mb", json!(memory_mb))
                 .set("median_duration_ms", json!(duration_ms));
-            out.push(
-                Draft {
-                    rule: self.rule.clone(),
-                    level,
-                    confidence: confidence_from_p(p, threshold),
-                    message,
-                    group: vec![("function", function.to_string())],
-                    window_start_us: start,
-                    contrib: traffic.contrib,
-                    stats,
-                    context: None,
-                }
-                .into_finding(),
-            );
+            out.push(Draft {
+                rule: self.rule.clone(),
+                level,
+                confidence: confidence_from_p(p, threshold),
+                message,
+                group: vec![("function", function.to_string())],
+                contrib: traffic.contrib,
+                stats,
+            });
         }
-        out
-    }
-}
-
-impl Detector for Flood {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        if table != Table::Invocations {
-            return Ok(());
-        }
-        let cols = InvocationCols::new(batch)?;
-        let max = self.common.max_entities;
-        let evidence_after = (self.cfg.min_support / 2).max(1);
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            let Some((_, w)) = self.windows.at(t) else {
-                continue;
-            };
-            let Some(traffic) = w.get(cols.function(i), max) else {
-                continue;
-            };
-            if let Some(src) = cols.source_ip.get(i) {
-                traffic.sources.add(src);
-            }
-            if traffic.contrib.add(t, cols.id(i), evidence_after) {
-                traffic.contrib.push_evidence(cols.evidence(i));
-            }
-        }
-        self.close(self.clock.watermark());
-        Ok(())
-    }
-
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
-    }
-
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
     }
 }

@@ -10,6 +10,12 @@
 //! ([`Detector::finish`]). Closed windows are dropped, so state stays bounded by the
 //! open windows.
 //!
+//! Every detector is one operator, `windowed::Windowed`, around a `Scorer`: the
+//! operator owns the tables read, the clock and its lateness, the windows and their
+//! bound on entities, the pending findings and the assembly of a finding; the scorer
+//! (one per file below) says what it folds per row and how it scores a closed
+//! window.
+//!
 //! # Detectors (one file each)
 //!
 //! | id (`tripline.anomaly.*`) | file | needs baselines |
@@ -25,11 +31,12 @@
 //! | `exec_role_outside_lambda` | [`exec_role`] | no (baselines add the function's networks) |
 //! | `unusual_region`, `unusual_service` | [`new_region`] | yes |
 //!
-//! Supporting modules: [`config`] ([`AnomalyConfig`]), [`stats`] (tail probabilities,
-//! robust z, corrections), [`families`] (attack tokens), [`sensitivity`] (sensitive
-//! APIs), `window` (windows, contributing events, finding assembly), `groups` (the
-//! per-window maps, one hash per lookup) and `events`
-//! (the columns each table offers).
+//! Supporting modules: `windowed` (the operator `Windowed` and the `Scorer` trait),
+//! [`config`] ([`AnomalyConfig`]), [`stats`] (tail probabilities, robust z,
+//! corrections), [`families`] (attack tokens), [`sensitivity`] (sensitive APIs),
+//! `window` (windows, the clock, contributing events, finding drafts), `groups` (the
+//! per-window maps, one hash per lookup) and `events` (the columns each table
+//! offers).
 //!
 //! Every finding explains itself: its message says observed against expected, the
 //! p-value or score, and the top contributors; `Finding::stats` carries the numbers
@@ -54,6 +61,7 @@ pub mod sensitivity;
 pub mod spray;
 pub mod stats;
 mod window;
+mod windowed;
 
 use std::sync::Arc;
 
@@ -65,6 +73,9 @@ use crate::error::DetectError;
 use crate::model::{Finding, RuleInfo};
 
 pub use config::{AnomalyConfig, Correction};
+
+use config::Section;
+use windowed::{Scorer, Windowed};
 
 /// A streaming anomaly detector: batches in, findings out.
 pub trait Detector: Send {
@@ -121,75 +132,30 @@ struct Entry {
     make: fn(Common, &AnomalyConfig) -> Box<dyn Detector>,
 }
 
+impl Entry {
+    /// The detector that runs `S` in windows.
+    fn of<S: Scorer>() -> Entry {
+        Entry {
+            name: S::NAME,
+            needs_baselines: S::NEEDS_BASELINES,
+            enabled: |cfg| S::Config::of(cfg).enabled(),
+            make: Windowed::<S>::boxed,
+        }
+    }
+}
+
 fn catalogue() -> [Entry; 10] {
     [
-        Entry {
-            name: spray::NAME,
-            needs_baselines: false,
-            enabled: |c| c.spray.enabled,
-            make: |common, c| Box::new(spray::Spray::new(common, c.spray.clone())),
-        },
-        Entry {
-            name: flood::NAME,
-            needs_baselines: true,
-            enabled: |c| c.flood.enabled,
-            make: |common, c| Box::new(flood::Flood::new(common, c.flood.clone())),
-        },
-        Entry {
-            name: error_spike::NAME,
-            needs_baselines: true,
-            enabled: |c| c.errors.enabled,
-            make: |common, c| Box::new(error_spike::ErrorSpike::new(common, c.errors.clone())),
-        },
-        Entry {
-            name: outlier::NAME,
-            needs_baselines: true,
-            enabled: |c| c.outliers.enabled,
-            make: |common, c| Box::new(outlier::Outlier::new(common, c.outliers.clone())),
-        },
-        Entry {
-            name: enumeration::NAME,
-            needs_baselines: false,
-            enabled: |c| c.enumeration.enabled,
-            make: |common, c| {
-                Box::new(enumeration::Enumeration::new(common, c.enumeration.clone()))
-            },
-        },
-        Entry {
-            name: brute_force::NAME,
-            needs_baselines: false,
-            enabled: |c| c.brute_force.enabled,
-            make: |common, c| Box::new(brute_force::BruteForce::new(common, c.brute_force.clone())),
-        },
-        Entry {
-            name: access_denied::NAME,
-            needs_baselines: true,
-            enabled: |c| c.access_denied.enabled,
-            make: |common, c| {
-                Box::new(access_denied::AccessDenied::new(
-                    common,
-                    c.access_denied.clone(),
-                ))
-            },
-        },
-        Entry {
-            name: new_api::NAME,
-            needs_baselines: true,
-            enabled: |c| c.new_api.enabled,
-            make: |common, c| Box::new(new_api::NewApi::new(common, c.new_api.clone())),
-        },
-        Entry {
-            name: exec_role::NAME,
-            needs_baselines: false,
-            enabled: |c| c.exec_role.enabled,
-            make: |common, c| Box::new(exec_role::ExecRole::new(common, c.exec_role.clone())),
-        },
-        Entry {
-            name: new_region::NAME,
-            needs_baselines: true,
-            enabled: |c| c.new_region.enabled,
-            make: |common, c| Box::new(new_region::NewRegion::new(common, c.new_region.clone())),
-        },
+        Entry::of::<spray::Spray>(),
+        Entry::of::<flood::Flood>(),
+        Entry::of::<error_spike::ErrorSpike>(),
+        Entry::of::<outlier::Outlier>(),
+        Entry::of::<enumeration::Enumeration>(),
+        Entry::of::<brute_force::BruteForce>(),
+        Entry::of::<access_denied::AccessDenied>(),
+        Entry::of::<new_api::NewApi>(),
+        Entry::of::<exec_role::ExecRole>(),
+        Entry::of::<new_region::NewRegion>(),
     ]
 }
 

@@ -17,17 +17,16 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
 use serde_json::json;
 use tripline_ingest::Table;
 
 use super::config::NewApiConfig;
 use super::events::CloudTrailCols;
 use super::sensitivity::{self, service_of, Sensitivity};
-use super::window::{fmt_top, rule_info, Clock, Contrib, Draft, Groups, Stats, TopCounts, Windows};
-use super::{Common, Detector};
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use super::window::{fmt_top, rule_info, Contrib, Draft, Groups, Stats, TopCounts};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "new_api";
@@ -60,7 +59,7 @@ fn rule_with(extra: &[&str]) -> Arc<RuleInfo> {
 }
 
 #[derive(Default)]
-struct Term {
+pub(crate) struct Term {
     contrib: Contrib,
     principal: String,
     account: Option<String>,
@@ -71,33 +70,16 @@ struct Term {
     networks: TopCounts,
 }
 
-/// The detector.
-pub struct NewApi {
+/// The detector's scorer: first calls per (principal, API).
+pub(crate) struct NewApi {
     common: Common,
     cfg: NewApiConfig,
     rules: HashMap<&'static str, Arc<RuleInfo>>,
-    windows: Windows<Groups<Term>>,
     reported: HashSet<Box<str>>,
-    clock: Clock,
-    pending: Vec<Finding>,
     key: String,
 }
 
 impl NewApi {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: NewApiConfig) -> Self {
-        NewApi {
-            clock: Clock::new(common.lateness_secs),
-            windows: Windows::new(cfg.window_secs),
-            common,
-            cfg,
-            rules: HashMap::new(),
-            reported: HashSet::new(),
-            pending: Vec::new(),
-            key: String::new(),
-        }
-    }
-
     fn rule_for(&mut self, entry: Option<&'static Sensitivity>) -> Arc<RuleInfo> {
         let (pattern, tags) = entry.map_or(("", &[][..]), |e| (e.pattern, e.tags));
         self.rules
@@ -106,17 +88,7 @@ impl NewApi {
             .clone()
     }
 
-    fn close(&mut self, watermark: i64) {
-        for (start, w) in self.windows.close_until(watermark) {
-            for (key, term) in w {
-                if let Some(f) = self.evaluate(start, &key, term) {
-                    self.pending.push(f);
-                }
-            }
-        }
-    }
-
-    fn evaluate(&mut self, start: i64, key: &str, term: Term) -> Option<Finding> {
+    fn evaluate(&mut self, key: &str, term: Term) -> Option<Draft> {
         if self.reported.contains(key) {
             return None;
         }
@@ -162,28 +134,21 @@ impl NewApi {
             .expected(0.0)
             .observed(term.contrib.count as f64)
             .score(score)
-            .baseline_window(Some(b))
             .top(&top)
             .set("api", json!(api))
             .set("sensitivity", json!(term.weight))
             .set("sensitivity_pattern", json!(term.entry.map(|e| e.pattern)))
             .set("account_prevalence", json!(prevalence))
             .set("principal_baseline_calls", json!(pb.events));
-        let rule = self.rule_for(term.entry);
-        Some(
-            Draft {
-                rule,
-                level,
-                confidence: score.clamp(0.0, 99.0) as u8,
-                message,
-                group: vec![("principal", term.principal.clone()), ("api", api)],
-                window_start_us: start,
-                contrib: term.contrib,
-                stats,
-                context: None,
-            }
-            .into_finding(),
-        )
+        Some(Draft {
+            rule: self.rule_for(term.entry),
+            level,
+            confidence: score.clamp(0.0, 99.0) as u8,
+            message,
+            group: vec![("principal", term.principal.clone()), ("api", api)],
+            contrib: term.contrib,
+            stats,
+        })
     }
 }
 
@@ -203,102 +168,92 @@ fn sensitive_apis_of(
     })
 }
 
-impl Detector for NewApi {
-    fn name(&self) -> &'static str {
-        NAME
+impl Scorer for NewApi {
+    type Config = NewApiConfig;
+    type Window = Groups<Term>;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = true;
+    const TABLES: &'static [Table] = &[Table::CloudTrail];
+
+    fn new(common: Common, cfg: NewApiConfig) -> Self {
+        NewApi {
+            common,
+            cfg,
+            rules: HashMap::new(),
+            reported: HashSet::new(),
+            key: String::new(),
+        }
     }
 
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        if table != Table::CloudTrail {
-            return Ok(());
-        }
-        let Some(b) = self.common.baselines.clone() else {
-            return Ok(());
+    fn cloudtrail(&mut self, row: Row<'_, CloudTrailCols>, w: &mut Frames<Groups<Term>>) {
+        let Row { cols, i, t } = row;
+        let Some(b) = self.common.baselines() else {
+            return;
         };
-        let cols = CloudTrailCols::new(batch)?;
-        let max = self.common.max_entities;
-        let (read_w, write_w, min_score) = (
-            self.cfg.read_only_weight,
-            self.cfg.write_weight,
-            self.cfg.min_score,
-        );
-        let mut key = std::mem::take(&mut self.key);
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            let (Some(principal), Some(source), Some(name)) = (
-                cols.principal(i),
-                cols.event_source.get(i),
-                cols.event_name.get(i),
-            ) else {
-                continue;
-            };
-            let Some(pb) = b.principal(principal) else {
-                continue;
-            };
-            if pb.events < self.cfg.min_history || pb.api(source, name).is_some() {
-                continue;
-            }
-            let (weight, entry) =
-                sensitivity::weight(source, name, cols.read_only.get(i), read_w, write_w);
-            if 100.0 * weight < min_score {
-                continue;
-            }
-            key.clear();
-            key.push_str(principal);
-            key.push('\0');
-            key.push_str(source);
-            key.push('\0');
-            key.push_str(name);
-            if self.reported.contains(key.as_str()) {
-                continue;
-            }
-            let Some((_, w)) = self.windows.at(t) else {
-                continue;
-            };
-            let Some(term) = w.get(&key, max) else {
-                continue;
-            };
-            if term.contrib.count == 0 {
-                term.principal = principal.to_owned();
-                term.account = cols.account.get(i).map(str::to_owned);
-                term.source = source.to_owned();
-                term.name = name.to_owned();
-                // Once per term, not per call: softening only lowers the weight, so
-                // the cut above on the raw weight stays a valid pre-filter.
-                let familiar = sensitivity::may_be_familiar(entry)
-                    && self.cfg.familiar_min_apis > 0
-                    && sensitive_apis_of(pb, source, read_w, write_w) >= self.cfg.familiar_min_apis;
-                term.weight = if familiar {
-                    weight * self.cfg.familiar_factor
-                } else {
-                    weight
-                };
-                term.entry = entry;
-            }
-            if let Some(net) = cols
-                .source_ip
-                .get(i)
-                .and_then(|ip| crate::baseline::keys::network(ip, false))
-            {
-                term.networks.add(&net);
-            }
-            if term.contrib.add(t, cols.event_id.get(i), 1) {
-                term.contrib.push_evidence(cols.evidence(i));
-            }
+        let cfg = &self.cfg;
+        let (Some(principal), Some(source), Some(name)) = (
+            cols.principal(i),
+            cols.event_source.get(i),
+            cols.event_name.get(i),
+        ) else {
+            return;
+        };
+        let Some(pb) = b.principal(principal) else {
+            return;
+        };
+        if pb.events < cfg.min_history || pb.api(source, name).is_some() {
+            return;
         }
-        self.key = key;
-        self.close(self.clock.watermark());
-        Ok(())
+        let (read_w, write_w) = (cfg.read_only_weight, cfg.write_weight);
+        let (weight, entry) =
+            sensitivity::weight(source, name, cols.read_only.get(i), read_w, write_w);
+        if 100.0 * weight < cfg.min_score {
+            return;
+        }
+        let key = &mut self.key;
+        key.clear();
+        key.push_str(principal);
+        key.push('\0');
+        key.push_str(source);
+        key.push('\0');
+        key.push_str(name);
+        if self.reported.contains(key.as_str()) {
+            return;
+        }
+        let Some(term) = w.group(t, key) else {
+            return;
+        };
+        if term.contrib.count == 0 {
+            term.principal = principal.to_owned();
+            term.account = cols.account.get(i).map(str::to_owned);
+            term.source = source.to_owned();
+            term.name = name.to_owned();
+            // Once per term, not per call: softening only lowers the weight, so
+            // the cut above on the raw weight stays a valid pre-filter.
+            let familiar = sensitivity::may_be_familiar(entry)
+                && cfg.familiar_min_apis > 0
+                && sensitive_apis_of(pb, source, read_w, write_w) >= cfg.familiar_min_apis;
+            term.weight = if familiar {
+                weight * cfg.familiar_factor
+            } else {
+                weight
+            };
+            term.entry = entry;
+        }
+        if let Some(net) = cols
+            .source_ip
+            .get(i)
+            .and_then(|ip| crate::baseline::keys::network(ip, false))
+        {
+            term.networks.add(&net);
+        }
+        term.contrib
+            .record(t, cols.event_id.get(i), 1, || cols.evidence(i));
     }
 
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
-    }
-
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
+    fn score(&mut self, w: Closed<Groups<Term>>, out: &mut Vec<Draft>) {
+        for (key, term) in w.state {
+            out.extend(self.evaluate(&key, term));
+        }
     }
 }

@@ -11,17 +11,16 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
 use serde_json::json;
 use tripline_ingest::Table;
 
 use super::config::NewRegionConfig;
 use super::events::CloudTrailCols;
 use super::sensitivity::service_of;
-use super::window::{fmt_top, rule_info, Clock, Contrib, Draft, Groups, Stats, TopCounts, Windows};
-use super::{Common, Detector};
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use super::window::{fmt_top, rule_info, Contrib, Draft, Groups, Stats, TopCounts};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "unusual_region_or_service";
@@ -62,7 +61,7 @@ pub fn service_rule() -> Arc<RuleInfo> {
 }
 
 #[derive(Default)]
-struct Term {
+pub(crate) struct NewValue {
     contrib: Contrib,
     account: String,
     value: String,
@@ -71,52 +70,18 @@ struct Term {
     apis: TopCounts,
 }
 
-/// The detector.
-pub struct NewRegion {
+/// The detector's scorer: calls per (account, new region or service).
+pub(crate) struct NewRegion {
     common: Common,
     cfg: NewRegionConfig,
     region_rule: Arc<RuleInfo>,
     service_rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Term>>,
     reported: HashSet<Box<str>>,
-    clock: Clock,
-    pending: Vec<Finding>,
     key: String,
 }
 
 impl NewRegion {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: NewRegionConfig) -> Self {
-        NewRegion {
-            clock: Clock::new(common.lateness_secs),
-            windows: Windows::new(cfg.window_secs),
-            common,
-            cfg,
-            region_rule: region_rule(),
-            service_rule: service_rule(),
-            reported: HashSet::new(),
-            pending: Vec::new(),
-            key: String::new(),
-        }
-    }
-
-    fn close(&mut self, watermark: i64) {
-        for (start, w) in self.windows.close_until(watermark) {
-            for (key, term) in w {
-                if term.contrib.count < self.cfg.min_support || self.reported.contains(&key) {
-                    continue;
-                }
-                if self.reported.len() >= MAX_REPORTED {
-                    self.reported.clear();
-                }
-                self.reported.insert(key);
-                let f = self.finding(start, term);
-                self.pending.push(f);
-            }
-        }
-    }
-
-    fn finding(&self, start: i64, t: Term) -> Finding {
+    fn finding(&self, t: NewValue) -> Draft {
         let b = self.common.baselines();
         let ab = b.and_then(|b| b.account(&t.account));
         let known = |set: Option<&std::collections::HashMap<String, u64>>| {
@@ -151,7 +116,6 @@ impl NewRegion {
             .expected(0.0)
             .observed(t.contrib.count as f64)
             .score(t.contrib.count as f64)
-            .baseline_window(b)
             .top(&principals)
             .set("kind", json!(what))
             .set("value", json!(t.value))
@@ -170,99 +134,96 @@ impl NewRegion {
             confidence: if t.region { 70 } else { 50 },
             message,
             group: vec![("account", t.account.clone()), (what, t.value.clone())],
-            window_start_us: start,
             contrib: t.contrib,
             stats,
-            context: None,
         }
-        .into_finding()
     }
 }
 
-impl Detector for NewRegion {
-    fn name(&self) -> &'static str {
-        NAME
+impl Scorer for NewRegion {
+    type Config = NewRegionConfig;
+    type Window = Groups<NewValue>;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = true;
+    const TABLES: &'static [Table] = &[Table::CloudTrail];
+
+    fn new(common: Common, cfg: NewRegionConfig) -> Self {
+        NewRegion {
+            common,
+            cfg,
+            region_rule: region_rule(),
+            service_rule: service_rule(),
+            reported: HashSet::new(),
+            key: String::new(),
+        }
     }
 
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        if table != Table::CloudTrail {
-            return Ok(());
-        }
-        let Some(b) = self.common.baselines.clone() else {
-            return Ok(());
+    fn cloudtrail(&mut self, row: Row<'_, CloudTrailCols>, w: &mut Frames<Groups<NewValue>>) {
+        let Row { cols, i, t } = row;
+        let Some(b) = self.common.baselines() else {
+            return;
         };
-        let cols = CloudTrailCols::new(batch)?;
-        let max = self.common.max_entities;
-        let mut key = std::mem::take(&mut self.key);
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            let Some(account) = cols.account.get(i) else {
-                continue;
-            };
-            if cols.principal_type.get(i) == Some("AWSService") || cols.invoked_by.get(i).is_some()
-            {
-                continue;
-            }
-            let Some(ab) = b
-                .account(account)
-                .filter(|a| a.events >= self.cfg.min_history)
-            else {
-                continue;
-            };
-            let region = cols.region.get(i).filter(|r| !ab.regions.contains_key(*r));
-            let service = cols
-                .event_source
-                .get(i)
-                .filter(|s| self.cfg.services && !ab.services.contains_key(*s));
-            for (is_region, value) in [(true, region), (false, service)] {
-                let Some(value) = value else { continue };
-                key.clear();
-                key.push_str(account);
-                key.push_str(if is_region {
-                    "\0region\0"
-                } else {
-                    "\0service\0"
-                });
-                key.push_str(value);
-                if self.reported.contains(key.as_str()) {
-                    continue;
-                }
-                let Some((_, w)) = self.windows.at(t) else {
-                    continue;
-                };
-                let Some(term) = w.get(&key, max) else {
-                    continue;
-                };
-                if term.contrib.count == 0 {
-                    term.account = account.to_owned();
-                    term.value = value.to_owned();
-                    term.region = is_region;
-                }
-                term.principals
-                    .add(cols.principal(i).unwrap_or("(unknown)"));
-                term.apis.add(&format!(
-                    "{}:{}",
-                    service_of(cols.event_source.get(i).unwrap_or("")),
-                    cols.event_name.get(i).unwrap_or("")
-                ));
-                if term.contrib.add(t, cols.event_id.get(i), 1) {
-                    term.contrib.push_evidence(cols.evidence(i));
-                }
-            }
+        let Some(account) = cols.account.get(i) else {
+            return;
+        };
+        if cols.principal_type.get(i) == Some("AWSService") || cols.invoked_by.get(i).is_some() {
+            return;
         }
-        self.key = key;
-        self.close(self.clock.watermark());
-        Ok(())
+        let Some(ab) = b
+            .account(account)
+            .filter(|a| a.events >= self.cfg.min_history)
+        else {
+            return;
+        };
+        let region = cols.region.get(i).filter(|r| !ab.regions.contains_key(*r));
+        let service = cols
+            .event_source
+            .get(i)
+            .filter(|s| self.cfg.services && !ab.services.contains_key(*s));
+        let key = &mut self.key;
+        for (is_region, value) in [(true, region), (false, service)] {
+            let Some(value) = value else { continue };
+            key.clear();
+            key.push_str(account);
+            key.push_str(if is_region {
+                "\0region\0"
+            } else {
+                "\0service\0"
+            });
+            key.push_str(value);
+            if self.reported.contains(key.as_str()) {
+                continue;
+            }
+            let Some(term) = w.group(t, key) else {
+                continue;
+            };
+            if term.contrib.count == 0 {
+                term.account = account.to_owned();
+                term.value = value.to_owned();
+                term.region = is_region;
+            }
+            term.principals
+                .add(cols.principal(i).unwrap_or("(unknown)"));
+            term.apis.add(&format!(
+                "{}:{}",
+                service_of(cols.event_source.get(i).unwrap_or("")),
+                cols.event_name.get(i).unwrap_or("")
+            ));
+            term.contrib
+                .record(t, cols.event_id.get(i), 1, || cols.evidence(i));
+        }
     }
 
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
-    }
-
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
+    fn score(&mut self, w: Closed<Groups<NewValue>>, out: &mut Vec<Draft>) {
+        for (key, term) in w.state {
+            if term.contrib.count < self.cfg.min_support || self.reported.contains(&key) {
+                continue;
+            }
+            if self.reported.len() >= MAX_REPORTED {
+                self.reported.clear();
+            }
+            self.reported.insert(key);
+            out.push(self.finding(term));
+        }
     }
 }

@@ -13,7 +13,6 @@
 
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
 use serde_json::json;
 use tripline_ingest::Table;
 
@@ -21,12 +20,12 @@ use super::config::OutlierConfig;
 use super::events::RuntimeCols;
 use super::stats::{binomial_tail, robust_z};
 use super::window::{
-    confidence_from_p, fmt_p, fmt_width, rule_info, Clock, Contrib, Draft, Groups, Stats, Windows,
+    confidence_from_p, corrected, fmt_p, fmt_width, rule_info, Contrib, Draft, Groups, Stats,
 };
-use super::{Common, Detector};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
 use crate::baseline::Robust;
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "resource_outlier";
@@ -64,44 +63,21 @@ impl Metric {
 }
 
 #[derive(Default)]
-struct Reports {
+pub(crate) struct Reports {
     n: u64,
     outliers: [Contrib; 2],
     max_z: [f64; 2],
     max_value: [f64; 2],
 }
 
-/// The detector.
-pub struct Outlier {
+/// The detector's scorer: platform reports per function.
+pub(crate) struct Outlier {
     common: Common,
     cfg: OutlierConfig,
     rule: Arc<RuleInfo>,
-    windows: Windows<Groups<Reports>>,
-    clock: Clock,
-    pending: Vec<Finding>,
 }
 
 impl Outlier {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: OutlierConfig) -> Self {
-        Outlier {
-            clock: Clock::new(common.lateness_secs),
-            windows: Windows::new(cfg.window_secs),
-            common,
-            cfg,
-            rule: rule(),
-            pending: Vec::new(),
-        }
-    }
-
-    fn close(&mut self, watermark: i64) {
-        let width = self.windows.width_us();
-        for (start, w) in self.windows.close_until(watermark) {
-            let found = self.evaluate(start, width, w);
-            self.pending.extend(found);
-        }
-    }
-
     /// The baseline distribution of `metric` for `function`, when trustworthy.
     fn distribution(&self, function: &str, metric: Metric) -> Option<Robust> {
         let rt = self
@@ -118,11 +94,61 @@ impl Outlier {
             Metric::Memory => rt.memory,
         }
     }
+}
 
-    fn evaluate(&self, start: i64, width: i64, w: Groups<Reports>) -> Vec<Finding> {
+impl Scorer for Outlier {
+    type Config = OutlierConfig;
+    type Window = Groups<Reports>;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = true;
+    const TABLES: &'static [Table] = &[Table::LambdaRuntime];
+
+    fn new(common: Common, cfg: OutlierConfig) -> Self {
+        Outlier {
+            common,
+            cfg,
+            rule: rule(),
+        }
+    }
+
+    fn runtime(&mut self, row: Row<'_, RuntimeCols>, w: &mut Frames<Self::Window>) {
+        let Row { cols, i, t } = row;
+        if cols.kind.get(i) != Some("report") {
+            return;
+        }
+        let Some(function) = cols.function.get(i) else {
+            return;
+        };
+        let values = [cols.duration.get(i), cols.max_memory.get(i)];
+        let dists = [
+            values[0].and_then(|_| self.distribution(function, Metric::Duration)),
+            values[1].and_then(|_| self.distribution(function, Metric::Memory)),
+        ];
+        let Some(r) = w.group(t, function) else {
+            return;
+        };
+        r.n += 1;
+        for m in 0..2 {
+            let (Some(x), Some(d)) = (values[m], dists[m]) else {
+                continue;
+            };
+            if x <= d.p99 {
+                continue;
+            }
+            let z = robust_z(x, d.median, d.mad, (d.median.abs() * 0.01).max(1e-3));
+            if z < self.cfg.z_threshold {
+                continue;
+            }
+            r.max_z[m] = r.max_z[m].max(z);
+            r.max_value[m] = r.max_value[m].max(x);
+            r.outliers[m].record(t, cols.request_id.get(i), 1, || cols.evidence(i));
+        }
+    }
+
+    fn score(&mut self, w: Closed<Self::Window>, out: &mut Vec<Draft>) {
         let cfg = &self.cfg;
         let mut tested = Vec::new();
-        for (function, r) in w {
+        for (function, r) in w.state {
             for (m, metric) in [Metric::Duration, Metric::Memory].into_iter().enumerate() {
                 let k = r.outliers[m].count;
                 if k < cfg.min_support {
@@ -134,7 +160,6 @@ impl Outlier {
                 let p = binomial_tail(k, r.n.max(k), cfg.null_rate);
                 tested.push((
                     function.clone(),
-                    m,
                     metric,
                     k,
                     r.n.max(k),
@@ -146,13 +171,8 @@ impl Outlier {
                 ));
             }
         }
-        let ps: Vec<f64> = tested.iter().map(|t| t.8).collect();
-        let significant = self.common.correction.significant(&ps, cfg.alpha);
-        let threshold = self.common.correction.threshold(ps.len(), cfg.alpha);
-        let mut out = Vec::new();
-        for ((function, _, metric, k, n, z, max, dist, p, contrib), sig) in
-            tested.into_iter().zip(significant)
-        {
+        let (tested, threshold) = corrected(self.common.correction, cfg.alpha, tested, |t| t.7);
+        for ((function, metric, k, n, z, max, dist, p, contrib), sig) in tested {
             if !sig {
                 continue;
             }
@@ -164,7 +184,7 @@ impl Outlier {
                 "{function}: {k} of {n} invocations in {} with {} far above baseline \
                  (max {max:.0} {unit}, robust z {z:.1}; baseline median {:.0} {unit}, MAD {:.1}, \
                  p99 {:.0}); expected at most {:.2} such, {}",
-                fmt_width(width),
+                fmt_width(w.width),
                 metric.name(),
                 dist.median,
                 dist.mad,
@@ -179,7 +199,6 @@ impl Outlier {
                 .observed(k as f64)
                 .p_value(p)
                 .score(z)
-                .baseline_window(self.common.baselines())
                 .top(&[(metric.name().to_owned(), k)])
                 .set("metric", json!(metric.name()))
                 .set("max_value", json!(max))
@@ -187,95 +206,22 @@ impl Outlier {
                 .set("baseline_mad", json!(dist.mad))
                 .set("baseline_p99", json!(dist.p99))
                 .set("reports", json!(n));
-            out.push(
-                Draft {
-                    rule: self.rule.clone(),
-                    level: if z >= 3.0 * cfg.z_threshold {
-                        Level::High
-                    } else {
-                        Level::Medium
-                    },
-                    confidence: confidence_from_p(p, threshold),
-                    message,
-                    group: vec![
-                        ("function", function.to_string()),
-                        ("metric", metric.name().to_owned()),
-                    ],
-                    window_start_us: start,
-                    contrib,
-                    stats,
-                    context: None,
-                }
-                .into_finding(),
-            );
+            out.push(Draft {
+                rule: self.rule.clone(),
+                level: if z >= 3.0 * cfg.z_threshold {
+                    Level::High
+                } else {
+                    Level::Medium
+                },
+                confidence: confidence_from_p(p, threshold),
+                message,
+                group: vec![
+                    ("function", function.to_string()),
+                    ("metric", metric.name().to_owned()),
+                ],
+                contrib,
+                stats,
+            });
         }
-        out
-    }
-}
-
-impl Detector for Outlier {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        if table != Table::LambdaRuntime {
-            return Ok(());
-        }
-        let cols = RuntimeCols::new(batch)?;
-        let max = self.common.max_entities;
-        let z_min = self.cfg.z_threshold;
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            if cols.kind.get(i) != Some("report") {
-                continue;
-            }
-            let Some(function) = cols.function.get(i) else {
-                continue;
-            };
-            let values = [cols.duration.get(i), cols.max_memory.get(i)];
-            // Distributions first (immutable borrow), then the window.
-            let dists = [
-                values[0].and_then(|_| self.distribution(function, Metric::Duration)),
-                values[1].and_then(|_| self.distribution(function, Metric::Memory)),
-            ];
-            let Some((_, w)) = self.windows.at(t) else {
-                continue;
-            };
-            let Some(r) = w.get(function, max) else {
-                continue;
-            };
-            r.n += 1;
-            for m in 0..2 {
-                let (Some(x), Some(d)) = (values[m], dists[m]) else {
-                    continue;
-                };
-                if x <= d.p99 {
-                    continue;
-                }
-                let z = robust_z(x, d.median, d.mad, (d.median.abs() * 0.01).max(1e-3));
-                if z < z_min {
-                    continue;
-                }
-                r.max_z[m] = r.max_z[m].max(z);
-                r.max_value[m] = r.max_value[m].max(x);
-                if r.outliers[m].add(t, cols.request_id.get(i), 1) {
-                    r.outliers[m].push_evidence(cols.evidence(i));
-                }
-            }
-        }
-        self.close(self.clock.watermark());
-        Ok(())
-    }
-
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
-    }
-
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
     }
 }

@@ -14,7 +14,6 @@
 
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
 use serde_json::json;
 use tripline_ingest::Table;
 
@@ -23,12 +22,12 @@ use super::events::InvocationCols;
 use super::families::{classify, FamilySet};
 use super::stats::poisson_tail;
 use super::window::{
-    confidence_from_p, fmt_p, fmt_top, fmt_width, key_hash, rule_info, Clock, Contrib, Draft,
-    Groups, Stats, TopCounts, Windows,
+    confidence_from_p, corrected, fmt_p, fmt_top, fmt_width, key_hash, rule_info, Contrib, Draft,
+    Groups, Stats, TopCounts,
 };
-use super::{Common, Detector};
-use crate::error::DetectError;
-use crate::model::{Finding, Level, RuleInfo};
+use super::windowed::{Closed, Frames, Row, Scorer};
+use super::Common;
+use crate::model::{Level, RuleInfo};
 
 /// Detector name.
 pub const NAME: &str = "spray";
@@ -56,20 +55,20 @@ pub fn rule() -> Arc<RuleInfo> {
 }
 
 #[derive(Default)]
-struct ShapeGroup {
+pub(crate) struct ShapeGroup {
     contrib: Contrib,
     sources: TopCounts,
     families: FamilySet,
 }
 
 #[derive(Default)]
-struct FunctionTraffic {
+pub(crate) struct FunctionTraffic {
     requests: u64,
     shapes: Groups<ShapeGroup>,
 }
 
 #[derive(Default)]
-struct SprayWindow {
+pub(crate) struct SprayWindow {
     functions: Groups<FunctionTraffic>,
 }
 
@@ -79,45 +78,17 @@ enum Mode {
     Distributed,
 }
 
-/// The detector.
-pub struct Spray {
+/// The detector's scorer: payload shapes per function, in two window sets (the
+/// burst's and the low-and-slow spray's).
+pub(crate) struct Spray {
     common: Common,
     cfg: SprayConfig,
     rule: Arc<RuleInfo>,
-    burst: Windows<SprayWindow>,
-    slow: Windows<SprayWindow>,
-    clock: Clock,
-    pending: Vec<Finding>,
+    evidence_after: u64,
 }
 
 impl Spray {
-    /// A detector with `cfg`.
-    pub(crate) fn new(common: Common, cfg: SprayConfig) -> Self {
-        Spray {
-            clock: Clock::new(common.lateness_secs),
-            burst: Windows::new(cfg.burst_window_secs),
-            slow: Windows::new(cfg.slow_window_secs),
-            common,
-            cfg,
-            rule: rule(),
-            pending: Vec::new(),
-        }
-    }
-
-    fn close(&mut self, watermark: i64) {
-        let width = self.burst.width_us();
-        for (start, w) in self.burst.close_until(watermark) {
-            let found = self.evaluate(start, width, w, Mode::Burst);
-            self.pending.extend(found);
-        }
-        let width = self.slow.width_us();
-        for (start, w) in self.slow.close_until(watermark) {
-            let found = self.evaluate(start, width, w, Mode::Distributed);
-            self.pending.extend(found);
-        }
-    }
-
-    fn evaluate(&self, start: i64, width: i64, w: SprayWindow, mode: Mode) -> Vec<Finding> {
+    fn evaluate(&self, width: i64, w: SprayWindow, mode: Mode, out: &mut Vec<Draft>) {
         let cfg = &self.cfg;
         let b = self.common.baselines();
         struct Candidate {
@@ -171,12 +142,11 @@ impl Spray {
                 });
             }
         }
-        let ps: Vec<f64> = candidates.iter().map(|c| c.p.unwrap_or(1.0)).collect();
-        let significant = self.common.correction.significant(&ps, cfg.alpha);
-        let threshold = self.common.correction.threshold(ps.len(), cfg.alpha);
-
-        let mut out = Vec::new();
-        for (c, sig) in candidates.into_iter().zip(significant) {
+        let (candidates, threshold) =
+            corrected(self.common.correction, cfg.alpha, candidates, |c| {
+                c.p.unwrap_or(1.0)
+            });
+        for (c, sig) in candidates {
             let attack = !c.group.families.is_empty();
             if !attack && !sig {
                 continue;
@@ -229,7 +199,7 @@ impl Spray {
                 Mode::Burst => "shape rarity vs baseline (Poisson), one-source burst",
                 Mode::Distributed => "shape rarity vs baseline (Poisson), distributed low-and-slow",
             });
-            stats.observed(n as f64).baseline_window(b).top(&top);
+            stats.observed(n as f64).top(&top);
             if let Some(e) = expected {
                 stats.expected(e);
             }
@@ -269,121 +239,77 @@ impl Spray {
                     group.push(("source_ip", src.clone()));
                 }
             }
-            out.push(
-                Draft {
-                    rule: self.rule.clone(),
-                    level,
-                    confidence: confidence.min(99),
-                    message,
-                    group,
-                    window_start_us: start,
-                    contrib: c.group.contrib,
-                    stats,
-                    context: None,
-                }
-                .into_finding(),
-            );
+            out.push(Draft {
+                rule: self.rule.clone(),
+                level,
+                confidence: confidence.min(99),
+                message,
+                group,
+                contrib: c.group.contrib,
+                stats,
+            });
         }
-        out
     }
 }
 
-/// Folds one row into a window of the spray.
-#[allow(clippy::too_many_arguments)]
-fn add_row(
-    windows: &mut Windows<SprayWindow>,
-    t: i64,
-    function: (u64, &str),
-    shape: Option<(u64, &str)>,
-    source: &str,
-    payload_families: FamilySet,
-    cols: &InvocationCols,
-    i: usize,
-    max: usize,
-    evidence_after: u64,
-) {
-    let Some((_, w)) = windows.at(t) else { return };
-    let Some(traffic) = w.functions.get_hashed(function.0, function.1, max) else {
-        return;
-    };
-    traffic.requests += 1;
-    let Some((hash, shape)) = shape else { return };
-    let Some(g) = traffic.shapes.get_hashed(hash, shape, max) else {
-        return;
-    };
-    if g.contrib.count == 0 {
-        // Scanned once per group, not per row.
-        g.families = classify(shape);
-    }
-    g.families.0 |= payload_families.0;
-    g.sources.add(source);
-    if g.contrib.add(t, cols.id(i), evidence_after) {
-        g.contrib.push_evidence(cols.evidence(i));
-    }
-}
+/// The mode of each window set (`burst_window_secs`, `slow_window_secs`).
+const MODES: [Mode; 2] = [Mode::Burst, Mode::Distributed];
 
-impl Detector for Spray {
-    fn name(&self) -> &'static str {
-        NAME
-    }
+impl Scorer for Spray {
+    type Config = SprayConfig;
+    type Window = SprayWindow;
+    const NAME: &'static str = NAME;
+    const NEEDS_BASELINES: bool = false;
+    const TABLES: &'static [Table] = &[Table::Invocations];
 
-    fn process(&mut self, table: Table, batch: &RecordBatch) -> Result<(), DetectError> {
-        if table != Table::Invocations {
-            return Ok(());
+    fn new(common: Common, cfg: SprayConfig) -> Self {
+        Spray {
+            evidence_after: (cfg.min_support / 2).max(1),
+            common,
+            cfg,
+            rule: rule(),
         }
-        let cols = InvocationCols::new(batch)?;
-        let max = self.common.max_entities;
-        let evidence_after = (self.cfg.min_support / 2).max(1);
-        for i in 0..batch.num_rows() {
-            let t = cols.time(i);
-            self.clock.observe(t);
-            // Hashed once for both windows.
-            let shape = cols.shape.get(i).map(|s| (key_hash(s), s));
-            let mut families = FamilySet::default();
-            if self.cfg.scan_payloads {
-                if let Some(payload) = cols.payload.get(i) {
-                    families = classify(payload);
-                }
+    }
+
+    fn invocation(&mut self, row: Row<'_, InvocationCols>, w: &mut Frames<SprayWindow>) {
+        let Row { cols, i, t } = row;
+        // Hashed once for both windows.
+        let shape = cols.shape.get(i).map(|s| (key_hash(s), s));
+        let mut families = FamilySet::default();
+        if self.cfg.scan_payloads {
+            if let Some(payload) = cols.payload.get(i) {
+                families = classify(payload);
             }
-            let function = cols.function(i);
-            let function = (key_hash(function), function);
-            let source = cols.source_ip.get(i).unwrap_or("(unknown)");
-            add_row(
-                &mut self.burst,
-                t,
-                function,
-                shape,
-                source,
-                families,
-                &cols,
-                i,
-                max,
-                evidence_after,
-            );
-            add_row(
-                &mut self.slow,
-                t,
-                function,
-                shape,
-                source,
-                families,
-                &cols,
-                i,
-                max,
-                evidence_after,
-            );
         }
-        self.close(self.clock.watermark());
-        Ok(())
+        let function = cols.function(i);
+        let function_hash = key_hash(function);
+        let source = cols.source_ip.get(i).unwrap_or("(unknown)");
+        let max = w.max_entities();
+        for set in 0..MODES.len() {
+            let Some(window) = w.at_in(set, t) else {
+                continue;
+            };
+            let functions = &mut window.functions;
+            let Some(traffic) = functions.get_hashed(function_hash, function, max) else {
+                continue;
+            };
+            traffic.requests += 1;
+            let Some((hash, shape)) = shape else { continue };
+            let Some(g) = traffic.shapes.get_hashed(hash, shape, max) else {
+                continue;
+            };
+            if g.contrib.count == 0 {
+                // Scanned once per group, not per row.
+                g.families = classify(shape);
+            }
+            g.families.0 |= families.0;
+            g.sources.add(source);
+            g.contrib
+                .record(t, cols.id(i), self.evidence_after, || cols.evidence(i));
+        }
     }
 
-    fn advance(&mut self, watermark_us: i64) -> Vec<Finding> {
-        self.close(watermark_us);
-        std::mem::take(&mut self.pending)
-    }
-
-    fn finish(&mut self) -> Vec<Finding> {
-        self.close(i64::MAX);
-        std::mem::take(&mut self.pending)
+    fn score(&mut self, w: Closed<SprayWindow>, out: &mut Vec<Draft>) {
+        self.evaluate(w.width, w.state, MODES[w.set], out);
     }
 }

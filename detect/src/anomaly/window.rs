@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::stats::Correction;
 use crate::baseline::{Baselines, TimeRange};
-use crate::model::{EventContext, Evidence, Finding, Level, RuleInfo, MAX_EVIDENCE, MAX_RELATED};
+use crate::model::{Evidence, Finding, Level, RuleInfo, MAX_EVIDENCE, MAX_RELATED};
 
 pub(crate) use super::groups::{key_hash, Groups, PreHashedState, TopCounts};
 
@@ -146,6 +147,21 @@ impl Contrib {
         self.count >= evidence_after && self.evidence.len() < MAX_EVIDENCE
     }
 
+    /// Counts one event ([`Self::add`]) and attaches it as evidence, built by
+    /// `evidence` only when wanted.
+    #[inline]
+    pub(crate) fn record(
+        &mut self,
+        t: i64,
+        id: Option<&str>,
+        evidence_after: u64,
+        evidence: impl FnOnce() -> Value,
+    ) {
+        if self.add(t, id, evidence_after) {
+            self.push_evidence(evidence());
+        }
+    }
+
     /// Attaches one event as evidence (see [`Self::add`]).
     pub(crate) fn push_evidence(&mut self, event: Value) {
         if self.evidence.len() < MAX_EVIDENCE {
@@ -272,38 +288,38 @@ pub(crate) fn rule_info(
     })
 }
 
-/// What a detector has decided to report about one group in one window.
+/// What a scorer has decided to report about one group of a closed window; the
+/// [`super::windowed::Windowed`] operator adds the window's start and the baselines'
+/// time range and turns it into a [`Finding`].
 pub(crate) struct Draft {
     pub(crate) rule: Arc<RuleInfo>,
     pub(crate) level: Level,
     pub(crate) confidence: u8,
     pub(crate) message: String,
     pub(crate) group: Vec<(&'static str, String)>,
-    pub(crate) window_start_us: i64,
     pub(crate) contrib: Contrib,
     pub(crate) stats: Stats,
-    /// Actor and place; when `None`, taken from the first evidence event.
-    pub(crate) context: Option<EventContext>,
 }
 
 impl Draft {
-    /// The finding, with its stable uid.
-    pub(crate) fn into_finding(self) -> Finding {
+    /// The finding of the window starting at `window_start_us`, with its stable uid;
+    /// its actor and place are those of the first evidence event.
+    pub(crate) fn into_finding(mut self, window_start_us: i64, b: Option<&Baselines>) -> Finding {
+        self.stats.baseline_window(b);
         let group: BTreeMap<String, String> = self
             .group
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
-        let uid = crate::finding::finding_uid(&self.rule.id, &group, self.window_start_us);
-        let context = self.context.unwrap_or_else(|| {
-            self.contrib
-                .evidence
-                .first()
-                .map(super::events::context_of)
-                .unwrap_or_default()
-        });
+        let uid = crate::finding::finding_uid(&self.rule.id, &group, window_start_us);
+        let context = self
+            .contrib
+            .evidence
+            .first()
+            .map(super::events::context_of)
+            .unwrap_or_default();
         let (first, last) = if self.contrib.count == 0 {
-            (self.window_start_us, self.window_start_us)
+            (window_start_us, window_start_us)
         } else {
             (self.contrib.first_us, self.contrib.last_us)
         };
@@ -314,7 +330,7 @@ impl Draft {
             confidence: self.confidence.min(100),
             message: self.message,
             group,
-            window_start_us: self.window_start_us,
+            window_start_us,
             first_seen_us: first,
             last_seen_us: last,
             count: self.contrib.count,
@@ -329,6 +345,21 @@ impl Draft {
             stats: self.stats.0,
         }
     }
+}
+
+/// The candidates of one window tested together: each with whether its p-value (by
+/// `p`) passes the level `alpha` corrected for all of them, and the per-test
+/// threshold that [`confidence_from_p`] measures against.
+pub(crate) fn corrected<T>(
+    correction: Correction,
+    alpha: f64,
+    tested: Vec<T>,
+    p: impl Fn(&T) -> f64,
+) -> (Vec<(T, bool)>, f64) {
+    let ps: Vec<f64> = tested.iter().map(p).collect();
+    let significant = correction.significant(&ps, alpha);
+    let threshold = correction.threshold(ps.len(), alpha);
+    (tested.into_iter().zip(significant).collect(), threshold)
 }
 
 /// Confidence (0–100) from a p-value: 50 at the threshold, rising with each decade
