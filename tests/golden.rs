@@ -56,7 +56,7 @@ fn summarise(stdout: &str) -> String {
         .map(|l| {
             let f: Value = serde_json::from_str(l).expect("each stdout line is one finding");
             let info = &f["finding_info"];
-            let attacks: Vec<&str> = f["attacks"]
+            let attacks: Vec<&str> = info["attacks"]
                 .as_array()
                 .map(|a| {
                     a.iter()

@@ -101,6 +101,10 @@ impl<W: Write> FindingSink for FindingTable<W> {
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_header(TABLE_HEADER)
             .add_rows(rows);
+        // Flush left, as the CLI's other tables: lines start with the time.
+        if let Some(c) = t.column_mut(0) {
+            c.set_padding((0, 1));
+        }
         for line in t.lines() {
             writeln!(self.out, "{}", line.trim_end()).map_err(DetectError::Output)?;
         }
