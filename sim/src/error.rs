@@ -32,6 +32,11 @@ pub enum SimError {
         reason: String,
     },
 
+    /// Evaluating a corpus failed in ingest, baselines or detection (the message
+    /// names the stage's own error). Blame: what that error names.
+    #[error("{0}")]
+    Pipeline(String),
+
     /// A bug: a state the simulator should never reach.
     #[error("internal error: {0}")]
     Internal(String),

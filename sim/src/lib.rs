@@ -9,8 +9,8 @@
 //! gzip and base64 dependencies), and the boundary is checked by the compiler:
 //! `tripline-detect` cannot reach into the simulator's world to "know" the answers.
 //! The dependency goes one way only: `tripline-sim` uses `tripline-detect` for the
-//! finding model ([`tripline_detect::Finding`]) that [`eval::evaluate`] scores, and
-//! for nothing else; the simulator itself writes plain files in the real input
+//! finding model ([`tripline_detect::Finding`]) that [`eval::evaluate`] scores and
+//! for the pipeline [`corpus`] runs; the simulator itself writes plain files in the real input
 //! formats and needs nothing of detection.
 //!
 //! # Layout
@@ -23,12 +23,16 @@
 //! - [`eval`]: `tripline eval`'s scoring: findings against a corpus's labels
 //!   (per-scenario detection and time to detect, precision, recall, false findings
 //!   per million benign events; [`eval::evaluate`], [`EvalReport`]).
+//! - [`corpus`]: a corpus evaluated end to end (ingest, baselines, the detection
+//!   pipeline, scoring; [`corpus::evaluate_corpus`]), as `tripline eval` and the demo
+//!   run it.
 //! - [`error`]: [`SimError`], whose variants say who is to blame: the user's request,
 //!   the machine writing the corpus, a labels file, or a bug.
 
 // Every public item is documented (STYLE.md).
 #![warn(missing_docs)]
 
+pub mod corpus;
 pub mod error;
 pub mod eval;
 pub mod simulate;

@@ -11,9 +11,8 @@ use clap::Args;
 use std::sync::Arc;
 
 use tripline_detect::engine::RuleSet;
-use tripline_detect::pipeline::{Input, PipelineConfig};
-use tripline_ingest::IngestConfig;
-use tripline_sim::eval::{evaluate, read_labels, EvalReport};
+use tripline_sim::corpus::{self, EvalRun};
+use tripline_sim::eval::EvalReport;
 
 use super::UsageError;
 
@@ -36,17 +35,6 @@ pub struct EvalArgs {
     /// Write the findings (OCSF JSON lines) to FILE, for inspection.
     #[arg(long, value_name = "FILE")]
     pub findings: Option<PathBuf>,
-}
-
-/// What [`evaluate_corpus`] produced: the report, the alerts it scored and the notes
-/// of the detection run (detectors skipped, …).
-pub struct EvalRun {
-    /// Precision, recall and per-scenario detection.
-    pub report: EvalReport,
-    /// Findings at or above the minimum level, in the order detect emitted them.
-    pub findings: Vec<tripline_detect::Finding>,
-    /// Notes of the detection run.
-    pub notes: Vec<String>,
 }
 
 /// Runs `tripline eval`.
@@ -73,70 +61,28 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ingests the simulated corpus in `dir` into `dir/_eval/lake`, builds baselines over
-/// its benign history, runs the rule set and the detectors over the attack day, and
-/// scores the findings of level `min` and above against `labels.jsonl`.
+/// Evaluates the corpus in `dir` ([`tripline_sim::corpus::evaluate_corpus`]) with a
+/// progress bar on the ingest when `progress` and stderr is a terminal.
 pub fn evaluate_corpus(
     dir: &Path,
     set: Arc<RuleSet>,
     min: tripline_detect::Level,
     progress: bool,
 ) -> anyhow::Result<EvalRun> {
-    let manifest_path = dir.join("manifest.json");
-    let manifest: tripline_sim::simulate::Manifest =
-        serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| {
-            UsageError(format!(
-                "{} is not a simulated corpus ({}: {e}); write one with `tripline simulate`",
-                dir.display(),
-                manifest_path.display()
-            ))
-        })?)
-        .with_context(|| format!("reading {}", manifest_path.display()))?;
-    let detect_from = manifest.detect_from;
-    let labels = read_labels(&dir.join("labels.jsonl"))?;
-
-    let lake = dir.join("_eval").join("lake");
-    let mut cfg = IngestConfig::new(vec![dir.to_path_buf()], lake.clone());
-    cfg.quarantine = Some(dir.join("_eval").join("quarantine"));
-    let ingest = super::ingest::ingest_with_progress(&cfg, progress)?;
-    if ingest.records_quarantined > 0 {
+    let run = corpus::evaluate_corpus(dir, set, min, |cfg| {
+        super::ingest::ingest_with_bar(cfg, progress)
+    })
+    .map_err(|e| match e {
+        e if e.is_user_error() => anyhow::Error::new(UsageError(e.to_string())),
+        e => anyhow::Error::new(e),
+    })?;
+    if run.ingest.records_quarantined > 0 {
         eprintln!(
             "tripline: {} records quarantined (in {})",
-            ingest.records_quarantined, ingest.quarantine_dir
+            run.ingest.records_quarantined, run.ingest.quarantine_dir
         );
     }
-
-    // Baselines over the benign history only: everything before the attack day.
-    let to_us = tripline_detect::baseline::parse_time(&detect_from)
-        .map_err(|e| anyhow::anyhow!("manifest.json detect_from: {e}"))?;
-    let opts = tripline_detect::baseline::BaselineOptions {
-        to_us: Some(to_us),
-        ..Default::default()
-    };
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?
-        .block_on(tripline_detect::baseline::build(&lake, &opts))?;
-
-    let mut cfg = PipelineConfig::new(set);
-    cfg.min_level = min;
-    let input = Input::Lake {
-        dir: lake,
-        from: Some(detect_from),
-        to: None,
-    };
-    let run = tripline_detect::pipeline::detect(&input, cfg)?;
-    let report = evaluate(
-        &run.output.findings,
-        &labels,
-        run.output.report.events_total(),
-    );
-    Ok(EvalRun {
-        report,
-        findings: run.output.findings,
-        notes: run.output.report.notes,
-    })
+    Ok(run)
 }
 
 /// Prints the report as `tripline eval` does.

@@ -74,6 +74,15 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
 
 /// Runs an ingest with a progress bar on stderr when it is a terminal.
 pub fn ingest_with_progress(cfg: &IngestConfig, allow_bar: bool) -> anyhow::Result<Summary> {
+    ingest_with_bar(cfg, allow_bar).with_context(|| format!("ingest into {}", cfg.lake.display()))
+}
+
+/// [`ingest_with_progress`] with the library's error, for library callers that take an
+/// ingest function.
+pub fn ingest_with_bar(
+    cfg: &IngestConfig,
+    allow_bar: bool,
+) -> Result<Summary, tripline_ingest::IngestError> {
     let progress = Progress::default();
     let bar = (allow_bar && std::io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::new(0);
@@ -109,7 +118,7 @@ pub fn ingest_with_progress(cfg: &IngestConfig, allow_bar: bool) -> anyhow::Resu
         done.store(true, Ordering::Relaxed);
         r
     });
-    summary.with_context(|| format!("ingest into {}", cfg.lake.display()))
+    summary
 }
 
 /// The human summary: the conservation law first, then the details.
